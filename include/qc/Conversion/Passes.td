@@ -1,0 +1,34 @@
+//===- Passes.td - qc conversion passes --------------------*- tablegen -*-===//
+#ifndef QC_CONVERSION_PASSES
+#define QC_CONVERSION_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertQCToLinalg : Pass<"convert-qc-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower integer qc ops to linalg, tensor and arith";
+  let description = [{
+    * `qc.quantize` / `qc.dequantize`: elementwise `linalg.generic` in f32
+      (`divf`, `roundeven`, clamp; `subi`, `sitofp`, `mulf`);
+    * integer `qc.conv2d`: `tensor.pad` with the input zero point, then
+      `linalg.conv_2d_nchw_fchw` (or `linalg.depthwise_conv_2d_nchw_chw`) on
+      i8 operands into i32, with `-input_zp * sum(w)` folded into the bias at
+      compile time (weights must be constant with zero point 0);
+    * integer `qc.gemm`: `linalg.matmul` on i8 into i32, same folding;
+    * `qc.max_pool2d` (i8): `tensor.pad` with -128 and
+      `linalg.pooling_nchw_max`;
+    * `qc.sum_pool2d`: widen, subtract the zero point, pad with 0,
+      `linalg.pooling_nchw_sum`;
+    * `qc.requantize` (dyadic form only): `linalg.generic` with
+      `tosa.apply_scale` (double rounding), zero point, clamp, truncation.
+
+    Float graph ops and non-dyadic requantizes are refused with an error
+    naming the op.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tosa::TosaDialect"];
+}
+
+#endif // QC_CONVERSION_PASSES

@@ -1,0 +1,222 @@
+//===- QCOps.td - qc dialect operations --------------------*- tablegen -*-===//
+//
+// The qc dialect holds what upstream MLIR lacks for quantization: ONNX-layout
+// (NCHW) graph ops that quantization must see whole, fake quantization that
+// canonicalization cannot erase, and a requantize with a dyadic scale.
+// Quantization parameters are carried by upstream `!quant.uniform` types.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QC_OPS
+#define QC_OPS
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def QC_Dialect : Dialect {
+  let name = "qc";
+  let cppNamespace = "::qc";
+  let summary = "Quantization compiler dialect";
+  let description = [{
+    Graph-level operations of the qc quantization compiler. Tensors are in
+    ONNX layout (NCHW activations, OIHW weights). Float ops are imported from
+    ONNX; the same ops on integer element types are what `--qc-fake-to-real`
+    produces. Quantization parameters are upstream `!quant.uniform` types
+    (per-tensor and per-axis) carried in `qtype` attributes.
+  }];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+}
+
+class QC_Op<string mnemonic, list<Trait> traits = []>
+    : Op<QC_Dialect, mnemonic, traits> {
+  let hasVerifier = 1;
+}
+
+def QC_FloatTensor : RankedTensorOf<[F32]>;
+def QC_IntTensor : RankedTensorOf<[I8, I32]>;
+def QC_AnyTensor : RankedTensorOf<[F32, I8, I32]>;
+
+//===----------------------------------------------------------------------===//
+// Quantization boundary ops
+//===----------------------------------------------------------------------===//
+
+def QC_FakeQuantOp : QC_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {
+  let summary = "Quantize then dequantize a float tensor";
+  let description = [{
+    Rounds `input` onto the grid of `qtype` and back to float:
+    `S * (clamp(rne(x / S) + Z, qmin, qmax) - Z)` per tensor or per axis.
+    Division is in float32 and rounding is half to even, as ONNX
+    QuantizeLinear does. Unlike a `quant.qcast`/`quant.dcast` pair this op is
+    one op, so canonicalization cannot fold it away.
+
+    ```mlir
+    %1 = qc.fake_quant %0 {qtype = !quant.uniform<i8:f32, 0.05:-3>} : tensor<1x8xf32>
+    ```
+  }];
+  let arguments = (ins QC_FloatTensor:$input, TypeAttr:$qtype);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def QC_QuantizeOp : QC_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Float to integer storage (round half to even, saturate)";
+  let description = [{
+    `q = clamp(rne(x / S) + Z, storage_min, storage_max)`, the quotient in
+    float32, with `S, Z` from `qtype`. The result element type is the storage
+    type of `qtype`.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, TypeAttr:$qtype);
+  let results = (outs QC_IntTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def QC_DequantizeOp : QC_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Integer storage to float";
+  let description = [{
+    `x = float32(q - Z) * S`, with `S, Z` from `qtype` (per tensor or per axis).
+  }];
+  let arguments = (ins QC_IntTensor:$input, TypeAttr:$qtype);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def QC_RequantizeOp : QC_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Integer rescale by a real or dyadic factor, with clamp";
+  let description = [{
+    `y = clamp(rescale(x - input_zp) + output_zp, min, max)`, per tensor
+    (`axis = -1`) or per channel along `axis`.
+
+    Before `--qc-fold-rescale` the factor is the real `scale` (one entry per
+    channel). The fold pass adds `multiplier` and `shift` so that
+    `scale ~= multiplier * 2^-shift` with `multiplier` in [2^30, 2^31) (or 0),
+    and `rescale(v) = (v * multiplier + r) >> shift` evaluated in int64 with
+    TOSA double rounding: `r = 2^(shift-1)`, plus `+-2^30` (sign of `v`) when
+    `shift > 31`. This equals TFLite's `MultiplyByQuantizedMultiplier`
+    (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT). Only the
+    dyadic form lowers to code: no float at run time.
+
+    ```mlir
+    %1 = qc.requantize %0 {input_zp = 0 : i32, output_zp = -5 : i32,
+           axis = 1 : i64, min = -128 : i32, max = 127 : i32,
+           scale = array<f64: 0.01, 0.02>} : tensor<1x2xi32> -> tensor<1x2xi8>
+    ```
+  }];
+  let arguments = (ins QC_IntTensor:$input,
+                       I32Attr:$input_zp, I32Attr:$output_zp, I64Attr:$axis,
+                       I32Attr:$min, I32Attr:$max,
+                       DenseF64ArrayAttr:$scale,
+                       OptionalAttr<DenseI32ArrayAttr>:$multiplier,
+                       OptionalAttr<DenseI32ArrayAttr>:$shift);
+  let results = (outs QC_IntTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+  let extraClassDeclaration = [{
+    /// True when the op carries the dyadic (multiplier, shift) form.
+    bool isDyadic() { return getMultiplier().has_value(); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Graph ops (float, or integer after fake-to-real)
+//===----------------------------------------------------------------------===//
+
+def QC_BatchNormOp : QC_Op<"batch_norm", [Pure]> {
+  let summary = "Inference batch normalization over axis 1";
+  let description = [{
+    `y = scale * (x - mean) / sqrt(var + epsilon) + bias`, per channel of
+    axis 1 (ONNX BatchNormalization in inference mode). Float only:
+    `--qc-fold-batchnorm` folds it into a neighbouring conv or gemm.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_FloatTensor:$scale,
+                       QC_FloatTensor:$bias, QC_FloatTensor:$mean,
+                       QC_FloatTensor:$var, F32Attr:$epsilon);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias `,` $mean `,` $var attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
+  let summary = "2-D convolution, NCHW x OIHW, grouped, with bias";
+  let description = [{
+    ONNX Conv with explicit `pads = [top, left, bottom, right]`,
+    `strides`, `dilations` and `group` (depthwise when group equals the
+    input channels). Float form: f32 operands. Integer form: i8 input and
+    weights, i32 bias and result, computing
+    `sum((x - input_zp) * (w - weight_zp)) + bias` where padding is real zero
+    (the value `input_zp`).
+  }];
+  let arguments = (ins QC_AnyTensor:$input, QC_AnyTensor:$weight,
+                       QC_AnyTensor:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations, I64Attr:$group,
+                       OptionalAttr<I32Attr>:$input_zp,
+                       OptionalAttr<I32Attr>:$weight_zp);
+  let results = (outs QC_AnyTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def QC_GemmOp : QC_Op<"gemm", [Pure]> {
+  let summary = "Fully connected layer: a[M,K] x w[N,K]^T + b[N]";
+  let description = [{
+    ONNX Gemm normalized by the importer (transB form, alpha and beta folded
+    into the constants). Integer form: i8 `input`/`weight`, i32 bias and
+    result, `sum((a - input_zp) * (w - weight_zp)) + b`.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, QC_AnyTensor:$weight,
+                       QC_AnyTensor:$bias,
+                       OptionalAttr<I32Attr>:$input_zp,
+                       OptionalAttr<I32Attr>:$weight_zp);
+  let results = (outs QC_AnyTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def QC_MaxPool2DOp : QC_Op<"max_pool2d", [Pure]> {
+  let summary = "2-D max pooling, NCHW (float or integer)";
+  let description = [{
+    ONNX MaxPool (`ceil_mode = 0`); padded positions never win. Keeps the
+    quantization parameters of its input, so the integer form is the same op
+    on i8.
+  }];
+  let arguments = (ins QC_AnyTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads);
+  let results = (outs QC_AnyTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def QC_AvgPool2DOp : QC_Op<"avg_pool2d", [Pure]> {
+  let summary = "2-D average pooling, NCHW (float)";
+  let description = [{
+    ONNX AveragePool / GlobalAveragePool (`ceil_mode = 0`). With
+    `count_include_pad = false` and padding the divisor varies at borders.
+    `--qc-fake-to-real` turns it into `qc.sum_pool2d` plus a requantize by
+    `S_in / (kh * kw * S_out)`.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       BoolAttr:$count_include_pad);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def QC_SumPool2DOp : QC_Op<"sum_pool2d", [Pure]> {
+  let summary = "2-D window sum of (x - input_zp), i8 -> i32";
+  let description = [{
+    Integer form of average pooling before its requantize: each output is
+    `sum(x - input_zp)` over the window; padded positions add zero.
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
+                       I32Attr:$input_zp);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+#endif // QC_OPS

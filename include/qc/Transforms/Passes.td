@@ -1,0 +1,106 @@
+//===- Passes.td - qc transformation passes ----------------*- tablegen -*-===//
+#ifndef QC_TRANSFORMS_PASSES
+#define QC_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def QCFoldBatchNorm : Pass<"qc-fold-batchnorm", "::mlir::func::FuncOp"> {
+  let summary = "Fold inference batch norm into a neighbouring conv or gemm";
+  let description = [{
+    On the float graph, per output channel `o`, with
+    `k[o] = scale[o] / sqrt(var[o] + eps)` computed in double:
+
+    * conv / gemm followed by batch norm (the batch norm is the only user):
+      `W'[o] = W[o] * k[o]`, `b'[o] = (b[o] - mean[o]) * k[o] + bias[o]`;
+    * batch norm whose only user is a gemm (batch norm on the gemm input):
+      `W'[n, c] = W[n, c] * k[c]`,
+      `b'[n] = b[n] + sum_c W[n, c] * (bias[c] - mean[c] * k[c])`.
+
+    The folded op takes the batch norm's location, so statistics recorded
+    for the batch norm's output name apply to it. A batch norm that cannot be
+    folded is left in place and a remark names it (fake-to-real later
+    refuses it with an error).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
+  let summary = "Insert fake quantization from calibration statistics";
+  let description = [{
+    Reads the statistics file (JSON, see docs/design.md) and inserts
+    `qc.fake_quant`:
+
+    * activations: asymmetric int8 `[-128, 127]` from the recorded range,
+      widened to contain 0, zero point rounded half to even; a tensor's
+      statistics are looked up by the name in its location (the ONNX tensor
+      name);
+    * an activation feeding only a ReLU / ReLU6 / Clip (`tosa.clamp`) is not
+      quantized: the clamp fuses into the requantize;
+    * ops that keep scale (max pool, flatten) share their input's parameters;
+      tanh outputs get the fixed scale 1/128, zero point 0;
+    * conv / gemm weights: int8 symmetric `[-127, 127]`, per output channel;
+    * bias: int32 at scale `s_in * s_w[o]`, zero point 0.
+
+    A tensor without statistics, or with a non-finite range, is an error
+    naming the tensor.
+  }];
+  let options = [
+    Option<"statsFile", "stats", "std::string", /*default=*/"\"\"",
+           "Path of the statistics JSON file written by calibration">,
+  ];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+}
+
+def QCFakeToReal : Pass<"qc-fake-to-real", "::mlir::func::FuncOp"> {
+  let summary = "Turn fake-quantized float ops into integer ops";
+  let description = [{
+    Rewrites `fake_quant -> op -> fake_quant` islands into integer ops:
+
+    * the graph input's fake quant becomes `qc.quantize`, the output's a
+      `qc.dequantize`;
+    * conv / gemm: i8 x i8 -> i32 accumulation with zero points (weights
+      and bias become integer constants), then `qc.requantize` by
+      `s_in * s_w[o] / s_out` (per channel);
+    * a fused `tosa.clamp` becomes an integer clamp (folded later);
+    * average pool: `qc.sum_pool2d` and a requantize by
+      `s_in / (kh * kw * s_out)`;
+    * max pool and flatten run on i8 unchanged;
+    * add: both inputs rescaled to a common int32 scale, `tosa.add`, then
+      requantized;
+    * tanh: a 256-entry `tosa.table` (exact to one rounding).
+
+    Afterwards nothing between the input quantize and the output dequantize
+    is floating point; an op that cannot be converted is an error naming it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tosa::TosaDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def QCFoldRescale : Pass<"qc-fold-rescale", "::mlir::func::FuncOp"> {
+  let summary = "Dyadic rescale folding";
+  let description = [{
+    Gives every `qc.requantize` its dyadic form (`multiplier * 2^-shift`,
+    TFLite QuantizeMultiplier, TOSA shift convention), folds a following
+    integer `tosa.clamp` (ReLU / ReLU6 / Clip) into the requantize clamp, and
+    erases identity requantizes (scale exactly 1, equal zero points, same
+    type, full-range clamp). A factor too large for a 32-bit multiplier
+    (>= 2^29) is an error naming the op.
+  }];
+}
+
+def QCExportGraph : Pass<"qc-export-graph", "::mlir::ModuleOp"> {
+  let summary = "Write the integer graph as JSON for the reference interpreter";
+  let description = [{
+    Writes every op of each function (name, operands, result types,
+    attributes, constant values) to a JSON file, so that an independent
+    interpreter (python/qc/intref.py) can evaluate the same integer graph.
+    The IR is left unchanged.
+  }];
+  let options = [
+    Option<"outputFile", "output", "std::string", /*default=*/"\"-\"",
+           "Path of the JSON file ('-' for stdout)">,
+  ];
+}
+
+#endif // QC_TRANSFORMS_PASSES

@@ -1,0 +1,38 @@
+//===- QuantParams.h - choosing and reading quantization params -*- C++ -*-===//
+#ifndef QC_TRANSFORMS_QUANTPARAMS_H
+#define QC_TRANSFORMS_QUANTPARAMS_H
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace qc {
+
+/// Scale(s) and zero point(s) of a !quant.uniform type, per tensor (axis -1)
+/// or per axis.
+struct QParams {
+  llvm::SmallVector<double> scales;
+  llvm::SmallVector<int64_t> zeroPoints;
+  int64_t axis = -1;
+  int64_t qmin = 0, qmax = 0;
+  unsigned bits = 8;
+
+  double scale() const { return scales.front(); }
+  int64_t zp() const { return zeroPoints.front(); }
+};
+
+/// Reads the parameters of a UniformQuantizedType / PerAxisType.
+QParams getQParams(mlir::Type qtype);
+
+/// Asymmetric int8 activation parameters for the range [lo, hi] (widened to
+/// contain 0). The scale is rounded to float32 so run-time float32 division
+/// by it is exact to the value recorded.
+mlir::quant::UniformQuantizedType
+activationType(mlir::MLIRContext *ctx, double lo, double hi);
+
+/// A per-tensor int8 type with a fixed scale and zero point.
+mlir::quant::UniformQuantizedType fixedType(mlir::MLIRContext *ctx,
+                                            double scale, int64_t zp);
+
+} // namespace qc
+
+#endif // QC_TRANSFORMS_QUANTPARAMS_H

@@ -1,0 +1,38 @@
+//===- Utils.h - helpers shared by qc passes --------------------*- C++ -*-===//
+#ifndef QC_TRANSFORMS_UTILS_H
+#define QC_TRANSFORMS_UTILS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/Value.h"
+
+#include <string>
+
+namespace qc {
+
+/// The ONNX tensor name a location carries: the outermost NameLoc, or the
+/// last name of a FusedLoc. Empty when there is none.
+std::string getTensorName(mlir::Location loc);
+
+/// The name of a value: its defining op's location, or the block argument's.
+std::string getTensorName(mlir::Value v);
+
+/// Values of a constant float tensor, widened to double.
+std::optional<llvm::SmallVector<double>> getConstantF64(mlir::Value v);
+
+/// Values of a constant integer tensor, sign-extended to int64.
+std::optional<llvm::SmallVector<int64_t>> getConstantI64(mlir::Value v);
+
+/// An arith.constant tensor of `type` (f32 or signless integer elements)
+/// holding `values` (rounded to f32 or truncated to the integer width).
+mlir::Value createConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::RankedTensorType type,
+                           llvm::ArrayRef<double> values);
+mlir::Value createConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::RankedTensorType type,
+                           llvm::ArrayRef<int64_t> values);
+
+} // namespace qc
+
+#endif // QC_TRANSFORMS_UTILS_H

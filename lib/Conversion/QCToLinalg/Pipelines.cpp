@@ -1,0 +1,37 @@
+//===- Pipelines.cpp - qc-lower-to-llvm pipeline --------------------------===//
+#include "qc/Conversion/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+// Integer qc IR -> linalg on tensors -> buffers (results become out-params,
+// identity layouts for a plain C ABI) -> loops -> LLVM dialect. Kept as text
+// so `qc-opt --qc-lower-to-llvm` and the docs show the same list.
+static const char kLowerToLLVM[] =
+    "convert-qc-to-linalg,"
+    "func.func(tosa-to-linalg),"
+    "tosa-to-arith{include-apply-rescale=true},"
+    "canonicalize,"
+    "func.func(linalg-fuse-elementwise-ops),"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "buffer-results-to-out-params{hoist-static-allocs=true},"
+    "buffer-deallocation-pipeline,"
+    "func.func(convert-linalg-to-loops),"
+    "lower-affine,convert-scf-to-cf,canonicalize,"
+    "expand-strided-metadata,finalize-memref-to-llvm,"
+    "convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
+    "convert-func-to-llvm,reconcile-unrealized-casts";
+
+void qc::registerQCPipelines() {
+  PassPipelineRegistration<>(
+      "qc-lower-to-llvm",
+      "Lower integer qc IR through linalg and bufferization to the LLVM "
+      "dialect",
+      [](OpPassManager &pm) {
+        if (failed(parsePassPipeline(kLowerToLLVM, pm, llvm::errs())))
+          llvm::report_fatal_error("qc-lower-to-llvm pipeline does not parse");
+      });
+}

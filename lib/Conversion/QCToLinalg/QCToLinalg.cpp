@@ -1,0 +1,364 @@
+//===- QCToLinalg.cpp - integer qc ops to linalg --------------------------===//
+#include "qc/Conversion/Passes.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "qc/Dialect/QC/IR/QCDialect.h"
+#include "qc/Transforms/QuantParams.h"
+#include "qc/Transforms/Utils.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+
+namespace qc {
+#define GEN_PASS_DEF_CONVERTQCTOLINALG
+#include "qc/Conversion/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+Value scalarI32(OpBuilder &b, Location loc, int64_t v, unsigned width = 32) {
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(b.getIntegerType(width), v));
+}
+
+/// out[i] = body(in[i], chan_0[i[axis]], ...): an elementwise generic, with
+/// optional 1-D per-channel operands indexed along `axis`.
+Value elementwise(OpBuilder &b, Location loc, Value in, Type outElt,
+                  ValueRange perChannel, int64_t axis, BodyFn body) {
+  auto inTy = cast<RankedTensorType>(in.getType());
+  unsigned rank = inTy.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = b.getMultiDimIdentityMap(rank);
+  SmallVector<AffineMap> maps = {id};
+  SmallVector<Value> ins = {in};
+  for (Value c : perChannel) {
+    maps.push_back(AffineMap::get(rank, 0, getAffineDimExpr(axis, ctx)));
+    ins.push_back(c);
+  }
+  maps.push_back(id);
+  Value init = tensor::EmptyOp::create(b, loc, inTy.getShape(), outElt);
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ins, ValueRange{init}, maps, iters,
+      "", "", [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, body(nb, nl, args.drop_back()));
+      });
+  return g.getResult(0);
+}
+
+/// Pads the spatial dims of an NCHW tensor ([t, l, b, r]) with `value`.
+Value padNCHW(OpBuilder &b, Location loc, Value in, ArrayRef<int64_t> pads,
+              Attribute value) {
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return in;
+  auto ty = cast<RankedTensorType>(in.getType());
+  SmallVector<int64_t> shape(ty.getShape());
+  shape[2] += pads[0] + pads[2];
+  shape[3] += pads[1] + pads[3];
+  SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                   b.getIndexAttr(pads[0]),
+                                   b.getIndexAttr(pads[1])};
+  SmallVector<OpFoldResult> high = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(pads[2]),
+                                    b.getIndexAttr(pads[3])};
+  Value pv = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+  return tensor::PadOp::create(b, loc, ty.clone(shape), in, low, high, pv);
+}
+
+Value filled(OpBuilder &b, Location loc, RankedTensorType ty, int64_t v) {
+  Value init = tensor::EmptyOp::create(b, loc, ty.getShape(),
+                                       ty.getElementType());
+  Value c = scalarI32(b, loc, v, ty.getElementType().getIntOrFloatBitWidth());
+  return linalg::FillOp::create(b, loc, ValueRange{c}, ValueRange{init})
+      .getResult(0);
+}
+
+/// Integer conv / gemm: constant i8 weights with zero point 0; the input
+/// zero point becomes `-izp * sum(w[o])` in the bias, so the hot loop is a
+/// plain i8 x i8 -> i32 contraction over input padded with izp.
+template <typename OpTy>
+FailureOr<std::pair<SmallVector<int64_t>, SmallVector<int64_t>>>
+foldZeroPoint(OpTy op) {
+  auto w = getConstantI64(op.getWeight());
+  auto bias = getConstantI64(op.getBias());
+  if (!w || !bias)
+    return op.emitError("lowering needs constant weight and bias");
+  if (op.getWeightZp().value_or(0) != 0)
+    return op.emitError("lowering needs weight zero point 0 (symmetric "
+                        "weights)");
+  int64_t izp = op.getInputZp().value_or(0);
+  size_t outCh = bias->size(), per = w->size() / outCh;
+  for (size_t o = 0; o < outCh; ++o) {
+    int64_t sum = 0;
+    for (size_t i = 0; i < per; ++i)
+      sum += (*w)[o * per + i];
+    int64_t nb = (*bias)[o] - izp * sum;
+    if (nb < INT32_MIN || nb > INT32_MAX)
+      return op.emitError() << "bias of channel " << o
+                            << " overflows int32 after zero-point folding";
+    (*bias)[o] = nb;
+  }
+  return std::make_pair(std::move(*w), std::move(*bias));
+}
+
+Value biasInit(OpBuilder &b, Location loc, RankedTensorType outTy,
+               ArrayRef<int64_t> bias, ArrayRef<int64_t> dims) {
+  Value bc = createConstant(
+      b, loc,
+      RankedTensorType::get({static_cast<int64_t>(bias.size())},
+                            b.getI32Type()),
+      bias);
+  Value init = tensor::EmptyOp::create(b, loc, outTy.getShape(),
+                                       outTy.getElementType());
+  return linalg::BroadcastOp::create(b, loc, bc, init, dims).getResult()[0];
+}
+
+LogicalResult lowerConv(Conv2DOp op) {
+  auto folded = foldZeroPoint(op);
+  if (failed(folded))
+    return failure();
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto outTy = op.getOutput().getType();
+  auto wTy = op.getWeight().getType();
+  int64_t c = op.getInput().getType().getDimSize(1), g = op.getGroup();
+  Value in = padNCHW(b, loc, op.getInput(), op.getPads(),
+                     b.getI8IntegerAttr(op.getInputZp().value_or(0)));
+  Value init = biasInit(b, loc, outTy, folded->second, {0, 2, 3});
+  auto strides = b.getI64VectorAttr(op.getStrides());
+  auto dilations = b.getI64VectorAttr(op.getDilations());
+  Value r;
+  if (g == 1) {
+    Value w = createConstant(b, loc, wTy, folded->first);
+    r = linalg::Conv2DNchwFchwOp::create(b, loc, TypeRange{outTy},
+                                         ValueRange{in, w}, ValueRange{init},
+                                         strides, dilations)
+            .getResult(0);
+  } else if (g == c && wTy.getDimSize(0) == c) {
+    auto chw = RankedTensorType::get(
+        {c, wTy.getDimSize(2), wTy.getDimSize(3)}, wTy.getElementType());
+    Value w = createConstant(b, loc, chw, folded->first);
+    r = linalg::DepthwiseConv2DNchwChwOp::create(
+            b, loc, TypeRange{outTy}, ValueRange{in, w}, ValueRange{init},
+            strides, dilations)
+            .getResult(0);
+  } else {
+    return op.emitError() << "grouped convolution with group " << g
+                          << " is not supported (only 1 or depthwise)";
+  }
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerGemm(GemmOp op) {
+  auto folded = foldZeroPoint(op);
+  if (failed(folded))
+    return failure();
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto wTy = op.getWeight().getType();
+  int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+  SmallVector<int64_t> wt(n * k);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      wt[j * n + i] = folded->first[i * k + j];
+  Value w = createConstant(b, loc, RankedTensorType::get({k, n}, b.getI8Type()),
+                           wt);
+  auto outTy = op.getOutput().getType();
+  Value init = biasInit(b, loc, outTy, folded->second, {0});
+  Value r = linalg::MatmulOp::create(b, loc, TypeRange{outTy},
+                                     ValueRange{op.getInput(), w},
+                                     ValueRange{init})
+                .getResult(0);
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+template <typename PoolOp>
+Value pool(OpBuilder &b, Location loc, Value in, RankedTensorType outTy,
+           int64_t initValue, ArrayRef<int64_t> kernel,
+           ArrayRef<int64_t> strides) {
+  Value window = tensor::EmptyOp::create(b, loc, kernel,
+                                         outTy.getElementType());
+  Value init = filled(b, loc, outTy, initValue);
+  return PoolOp::create(b, loc, TypeRange{outTy}, ValueRange{in, window},
+                        ValueRange{init}, b.getI64VectorAttr(strides),
+                        b.getI64VectorAttr({1, 1}))
+      .getResult(0);
+}
+
+LogicalResult lowerMaxPool(MaxPool2DOp op) {
+  if (!op.getInput().getType().getElementType().isInteger(8))
+    return op.emitError("only the integer (i8) max pool lowers");
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value in = padNCHW(b, loc, op.getInput(), op.getPads(),
+                     b.getI8IntegerAttr(-128));
+  Value r = pool<linalg::PoolingNchwMaxOp>(b, loc, in, op.getOutput().getType(),
+                                           -128, op.getKernel(),
+                                           op.getStrides());
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerSumPool(SumPool2DOp op) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  int64_t zp = op.getInputZp();
+  Value wide = elementwise(
+      b, loc, op.getInput(), b.getI32Type(), {}, 0,
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Value e = arith::ExtSIOp::create(nb, nl, nb.getI32Type(), a[0]);
+        return arith::SubIOp::create(nb, nl, e, scalarI32(nb, nl, zp));
+      });
+  Value in = padNCHW(b, loc, wide, op.getPads(), b.getI32IntegerAttr(0));
+  Value r = pool<linalg::PoolingNchwSumOp>(b, loc, in, op.getOutput().getType(),
+                                           0, op.getKernel(), op.getStrides());
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerRequantize(RequantizeOp op) {
+  if (!op.isDyadic())
+    return op.emitError("requantize has no dyadic form (run "
+                        "--qc-fold-rescale first)");
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  ArrayRef<int32_t> mult = *op.getMultiplier(), shift = *op.getShift();
+  bool perChannel = op.getAxis() >= 0;
+  SmallVector<Value> chans;
+  if (perChannel) {
+    int64_t n = mult.size();
+    chans.push_back(createConstant(
+        b, loc, RankedTensorType::get({n}, b.getI32Type()),
+        SmallVector<int64_t>(mult.begin(), mult.end())));
+    chans.push_back(createConstant(
+        b, loc, RankedTensorType::get({n}, b.getI8Type()),
+        SmallVector<int64_t>(shift.begin(), shift.end())));
+  }
+  Type outElt = op.getOutput().getType().getElementType();
+  int64_t izp = op.getInputZp(), ozp = op.getOutputZp();
+  int64_t lo = op.getMin(), hi = op.getMax();
+  auto mode = tosa::RoundingModeAttr::get(b.getContext(),
+                                          tosa::RoundingMode::DOUBLE_ROUND);
+  Value r = elementwise(
+      b, loc, op.getInput(), outElt, chans, perChannel ? op.getAxis() : 0,
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Type i32 = nb.getI32Type();
+        Value v = a[0];
+        if (v.getType() != i32)
+          v = arith::ExtSIOp::create(nb, nl, i32, v);
+        if (izp)
+          v = arith::SubIOp::create(nb, nl, v, scalarI32(nb, nl, izp));
+        Value m = perChannel ? a[1] : scalarI32(nb, nl, mult[0]);
+        Value s = perChannel ? a[2] : scalarI32(nb, nl, shift[0], 8);
+        v = tosa::ApplyScaleOp::create(nb, nl, i32, v, m, s, mode);
+        if (ozp)
+          v = arith::AddIOp::create(nb, nl, v, scalarI32(nb, nl, ozp));
+        v = arith::MaxSIOp::create(nb, nl, v, scalarI32(nb, nl, lo));
+        v = arith::MinSIOp::create(nb, nl, v, scalarI32(nb, nl, hi));
+        if (outElt != i32)
+          v = arith::TruncIOp::create(nb, nl, outElt, v);
+        return v;
+      });
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerQuantize(QuantizeOp op) {
+  QParams q = getQParams(op.getQtype());
+  if (q.axis >= 0)
+    return op.emitError("per-axis quantize does not lower yet");
+  OpBuilder b(op);
+  Type outElt = op.getOutput().getType().getElementType();
+  Value r = elementwise(
+      b, op.getLoc(), op.getInput(), outElt, {}, 0,
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        auto f = [&](double v) {
+          return arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(v));
+        };
+        Value v = arith::DivFOp::create(nb, nl, a[0], f(q.scale()));
+        v = math::RoundEvenOp::create(nb, nl, v);
+        v = arith::AddFOp::create(nb, nl, v, f(q.zp()));
+        v = arith::MaxNumFOp::create(nb, nl, v, f(q.qmin));
+        v = arith::MinNumFOp::create(nb, nl, v, f(q.qmax));
+        return arith::FPToSIOp::create(nb, nl, outElt, v);
+      });
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerDequantize(DequantizeOp op) {
+  QParams q = getQParams(op.getQtype());
+  if (q.axis >= 0)
+    return op.emitError("per-axis dequantize does not lower yet");
+  OpBuilder b(op);
+  Value r = elementwise(
+      b, op.getLoc(), op.getInput(), b.getF32Type(), {}, 0,
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Type i32 = nb.getI32Type();
+        Value v = a[0];
+        if (v.getType() != i32)
+          v = arith::ExtSIOp::create(nb, nl, i32, v);
+        v = arith::SubIOp::create(nb, nl, v, scalarI32(nb, nl, q.zp()));
+        v = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), v);
+        Value s = arith::ConstantOp::create(nb, nl,
+                                            nb.getF32FloatAttr(q.scale()));
+        return arith::MulFOp::create(nb, nl, v, s);
+      });
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerOp(Operation *op) {
+  return TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([](QuantizeOp o) { return lowerQuantize(o); })
+      .Case([](DequantizeOp o) { return lowerDequantize(o); })
+      .Case([](RequantizeOp o) { return lowerRequantize(o); })
+      .Case([](Conv2DOp o) {
+        if (!o.getInput().getType().getElementType().isInteger(8))
+          return LogicalResult(o.emitError(
+              "float conv2d does not lower; run --qc-fake-to-real first"));
+        return lowerConv(o);
+      })
+      .Case([](GemmOp o) {
+        if (!o.getInput().getType().getElementType().isInteger(8))
+          return LogicalResult(o.emitError(
+              "float gemm does not lower; run --qc-fake-to-real first"));
+        return lowerGemm(o);
+      })
+      .Case([](MaxPool2DOp o) { return lowerMaxPool(o); })
+      .Case([](SumPool2DOp o) { return lowerSumPool(o); })
+      .Default([](Operation *o) {
+        return o->emitError() << "'" << o->getName()
+                              << "' does not lower to linalg; run the "
+                                 "quantization passes first";
+      });
+}
+
+struct ConvertQCToLinalgPass
+    : public qc::impl::ConvertQCToLinalgBase<ConvertQCToLinalgPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<QCDialect>(op->getDialect()))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops)
+      if (failed(lowerOp(op)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,285 @@
+//===- QCOps.cpp - qc op verifiers ----------------------------------------===//
+#include "qc/Dialect/QC/IR/QCDialect.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace qc;
+
+int64_t qc::windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
+                             int64_t padBefore, int64_t padAfter,
+                             int64_t dilation) {
+  int64_t span = dilation * (kernel - 1) + 1;
+  return (in + padBefore + padAfter - span) / stride + 1;
+}
+
+static bool isF32(Type t) { return t.isF32(); }
+static bool isInt(Type t, unsigned width) { return t.isSignlessInteger(width); }
+
+/// Checks a quantization type attribute against the tensor it describes.
+static LogicalResult verifyQType(Operation *op, Type qtype,
+                                 RankedTensorType tensor) {
+  auto q = dyn_cast<quant::QuantizedType>(qtype);
+  if (!q || !isa<quant::UniformQuantizedType,
+                 quant::UniformQuantizedPerAxisType>(q))
+    return op->emitOpError("qtype must be a !quant.uniform type, got ")
+           << qtype;
+  if (!q.getExpressedType().isF32())
+    return op->emitOpError("qtype must express f32, got ")
+           << q.getExpressedType();
+  if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(q)) {
+    int64_t d = axis.getQuantizedDimension();
+    if (d >= tensor.getRank())
+      return op->emitOpError("qtype axis ")
+             << d << " out of range for rank " << tensor.getRank();
+    int64_t n = tensor.getDimSize(d);
+    if (!ShapedType::isDynamic(n) &&
+        n != static_cast<int64_t>(axis.getScales().size()))
+      return op->emitOpError("qtype has ")
+             << axis.getScales().size() << " scales but dimension " << d
+             << " has size " << n;
+  }
+  return success();
+}
+
+static quant::QuantizedType asQType(Type t) {
+  return dyn_cast<quant::QuantizedType>(t);
+}
+
+LogicalResult FakeQuantOp::verify() {
+  return verifyQType(*this, getQtype(), getInput().getType());
+}
+
+LogicalResult QuantizeOp::verify() {
+  if (failed(verifyQType(*this, getQtype(), getInput().getType())))
+    return failure();
+  unsigned w = asQType(getQtype()).getStorageTypeIntegralWidth();
+  if (!isInt(getOutput().getType().getElementType(), w))
+    return emitOpError("result element type must be i")
+           << w << " to match the qtype storage";
+  return success();
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (failed(verifyQType(*this, getQtype(), getInput().getType())))
+    return failure();
+  unsigned w = asQType(getQtype()).getStorageTypeIntegralWidth();
+  if (!isInt(getInput().getType().getElementType(), w))
+    return emitOpError("input element type must be i")
+           << w << " to match the qtype storage";
+  return success();
+}
+
+LogicalResult RequantizeOp::verify() {
+  auto inTy = getInput().getType();
+  auto outTy = getOutput().getType();
+  int64_t rank = inTy.getRank();
+  int64_t axis = getAxis();
+  size_t n = getScale().size();
+  if (axis == -1) {
+    if (n != 1)
+      return emitOpError("per-tensor requantize needs 1 scale, got ") << n;
+  } else {
+    if (axis < 0 || axis >= rank)
+      return emitOpError("axis ") << axis << " out of range for rank " << rank;
+    int64_t dim = inTy.getDimSize(axis);
+    if (!ShapedType::isDynamic(dim) && static_cast<int64_t>(n) != dim)
+      return emitOpError("has ") << n << " scales but dimension " << axis
+                                 << " has size " << dim;
+  }
+  for (double s : getScale())
+    if (!(s > 0.0) || !std::isfinite(s))
+      return emitOpError("scale must be finite and positive, got ") << s;
+  if (getMultiplier().has_value() != getShift().has_value())
+    return emitOpError("multiplier and shift must be given together");
+  if (isDyadic()) {
+    if (getMultiplier()->size() != n || getShift()->size() != n)
+      return emitOpError("multiplier and shift need one entry per scale");
+    for (auto [m, s] : llvm::zip(*getMultiplier(), *getShift())) {
+      if (m < 0)
+        return emitOpError("multiplier must be non-negative, got ") << m;
+      if (s < 2 || s > 62)
+        return emitOpError("shift must be in [2, 62], got ") << s;
+    }
+  }
+  unsigned w = outTy.getElementType().getIntOrFloatBitWidth();
+  int64_t lo = -(int64_t(1) << (w - 1)), hi = (int64_t(1) << (w - 1)) - 1;
+  if (getMin() > getMax())
+    return emitOpError("min ") << getMin() << " exceeds max " << getMax();
+  if (getMin() < lo || getMax() > hi)
+    return emitOpError("clamp [") << getMin() << ", " << getMax()
+                                  << "] exceeds the result type range";
+  unsigned inW = inTy.getElementType().getIntOrFloatBitWidth();
+  int64_t izp = getInputZp();
+  if (inW < 32 && (izp < -(int64_t(1) << (inW - 1)) ||
+                   izp > (int64_t(1) << (inW - 1)) - 1))
+    return emitOpError("input_zp ") << izp << " outside the input type range";
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto inTy = getInput().getType();
+  if (inTy.getRank() < 2)
+    return emitOpError("input must have rank >= 2 (N, C, ...)");
+  int64_t c = inTy.getDimSize(1);
+  for (Value p : {getScale(), getBias(), getMean(), getVar()}) {
+    auto t = cast<RankedTensorType>(p.getType());
+    if (t.getRank() != 1 || t.getDimSize(0) != c)
+      return emitOpError("parameters must be 1-D of size ") << c;
+  }
+  if (getOutput().getType() != inTy)
+    return emitOpError("result type must equal the input type");
+  return success();
+}
+
+/// Checks window attributes (2 spatial dims, pads as [t, l, b, r]).
+static LogicalResult verifyWindow(Operation *op, ArrayRef<int64_t> kernel,
+                                  ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> pads,
+                                  ArrayRef<int64_t> dilations) {
+  if (kernel.size() != 2 || strides.size() != 2 || dilations.size() != 2)
+    return op->emitOpError("kernel, strides and dilations need 2 entries");
+  if (pads.size() != 4)
+    return op->emitOpError("pads need 4 entries [top, left, bottom, right]");
+  for (int64_t v : llvm::concat<const int64_t>(kernel, strides, dilations))
+    if (v <= 0)
+      return op->emitOpError("kernel, strides and dilations must be positive");
+  for (int64_t p : pads)
+    if (p < 0)
+      return op->emitOpError("pads must be non-negative");
+  return success();
+}
+
+/// Checks the NCHW result shape of a windowed op.
+static LogicalResult verifyWindowResult(Operation *op, RankedTensorType in,
+                                        RankedTensorType out, int64_t channels,
+                                        ArrayRef<int64_t> kernel,
+                                        ArrayRef<int64_t> strides,
+                                        ArrayRef<int64_t> pads,
+                                        ArrayRef<int64_t> dilations) {
+  if (in.getRank() != 4 || out.getRank() != 4)
+    return op->emitOpError("input and result must be rank 4 (NCHW)");
+  SmallVector<int64_t> expect = {in.getDimSize(0), channels};
+  for (int i = 0; i < 2; ++i) {
+    int64_t o = windowOutputSize(in.getDimSize(2 + i), kernel[i], strides[i],
+                                 pads[i], pads[2 + i], dilations[i]);
+    if (o <= 0)
+      return op->emitOpError("window does not fit the input: spatial dim ")
+             << i << " would have size " << o;
+    expect.push_back(o);
+  }
+  if (out.getShape() != ArrayRef<int64_t>(expect)) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleave(expect, os, "x");
+    return op->emitOpError("result shape must be ") << s;
+  }
+  return success();
+}
+
+/// Float form: all f32, no zero points. Integer form: i8 x i8 + i32 -> i32
+/// with both zero points.
+static LogicalResult verifyMacTypes(Operation *op, Type in, Type w, Type b,
+                                    Type out, std::optional<int32_t> izp,
+                                    std::optional<int32_t> wzp) {
+  if (isF32(in)) {
+    if (!isF32(w) || !isF32(b) || !isF32(out))
+      return op->emitOpError("float form needs f32 weight, bias and result");
+    if (izp || wzp)
+      return op->emitOpError("float form takes no zero points");
+    return success();
+  }
+  if (!isInt(in, 8) || !isInt(w, 8) || !isInt(b, 32) || !isInt(out, 32))
+    return op->emitOpError(
+        "integer form needs i8 input and weight, i32 bias and result");
+  if (!izp || !wzp)
+    return op->emitOpError("integer form needs input_zp and weight_zp");
+  if (*izp < -128 || *izp > 127 || *wzp < -128 || *wzp > 127)
+    return op->emitOpError("zero points must fit i8");
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  auto in = getInput().getType(), w = getWeight().getType();
+  auto b = getBias().getType(), out = getOutput().getType();
+  if (w.getRank() != 4)
+    return emitOpError("weight must be rank 4 (OIHW)");
+  if (b.getRank() != 1 || b.getDimSize(0) != w.getDimSize(0))
+    return emitOpError("bias must be 1-D with one entry per output channel");
+  int64_t g = getGroup();
+  if (in.getRank() != 4)
+    return emitOpError("input and result must be rank 4 (NCHW)");
+  int64_t c = in.getDimSize(1), f = w.getDimSize(0);
+  if (g <= 0 || c % g || f % g)
+    return emitOpError("group ") << g << " must divide input channels " << c
+                                 << " and output channels " << f;
+  if (w.getDimSize(1) != c / g)
+    return emitOpError("weight dim 1 must be input channels / group = ")
+           << c / g;
+  SmallVector<int64_t> kernel = {w.getDimSize(2), w.getDimSize(3)};
+  if (failed(verifyWindow(*this, kernel, getStrides(), getPads(),
+                          getDilations())) ||
+      failed(verifyWindowResult(*this, in, out, f, kernel, getStrides(),
+                                getPads(), getDilations())))
+    return failure();
+  return verifyMacTypes(*this, in.getElementType(), w.getElementType(),
+                        b.getElementType(), out.getElementType(), getInputZp(),
+                        getWeightZp());
+}
+
+LogicalResult GemmOp::verify() {
+  auto a = getInput().getType(), w = getWeight().getType();
+  auto b = getBias().getType(), out = getOutput().getType();
+  if (a.getRank() != 2 || w.getRank() != 2 || out.getRank() != 2)
+    return emitOpError("input, weight and result must be rank 2");
+  if (a.getDimSize(1) != w.getDimSize(1))
+    return emitOpError("reduction sizes differ: input has ")
+           << a.getDimSize(1) << ", weight has " << w.getDimSize(1);
+  if (b.getRank() != 1 || b.getDimSize(0) != w.getDimSize(0))
+    return emitOpError("bias must be 1-D of size N = ") << w.getDimSize(0);
+  if (out.getDimSize(0) != a.getDimSize(0) ||
+      out.getDimSize(1) != w.getDimSize(0))
+    return emitOpError("result must be [M, N]");
+  return verifyMacTypes(*this, a.getElementType(), w.getElementType(),
+                        b.getElementType(), out.getElementType(), getInputZp(),
+                        getWeightZp());
+}
+
+static const int64_t kUnitDilations[2] = {1, 1};
+
+LogicalResult MaxPool2DOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (in.getElementType() != out.getElementType() || isInt(out.getElementType(), 32))
+    return emitOpError("input and result must both be f32 or both i8");
+  if (failed(verifyWindow(*this, getKernel(), getStrides(), getPads(),
+                          kUnitDilations)))
+    return failure();
+  return verifyWindowResult(*this, in, out, in.getRank() == 4 ? in.getDimSize(1) : 0,
+                            getKernel(), getStrides(), getPads(),
+                            kUnitDilations);
+}
+
+LogicalResult AvgPool2DOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (failed(verifyWindow(*this, getKernel(), getStrides(), getPads(),
+                          kUnitDilations)))
+    return failure();
+  return verifyWindowResult(*this, in, out, in.getRank() == 4 ? in.getDimSize(1) : 0,
+                            getKernel(), getStrides(), getPads(),
+                            kUnitDilations);
+}
+
+LogicalResult SumPool2DOp::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (getInputZp() < -128 || getInputZp() > 127)
+    return emitOpError("input_zp must fit i8");
+  if (failed(verifyWindow(*this, getKernel(), getStrides(), getPads(),
+                          kUnitDilations)))
+    return failure();
+  return verifyWindowResult(*this, in, out, in.getRank() == 4 ? in.getDimSize(1) : 0,
+                            getKernel(), getStrides(), getPads(),
+                            kUnitDilations);
+}
+
+#define GET_OP_CLASSES
+#include "qc/Dialect/QC/IR/QCOps.cpp.inc"

@@ -1,0 +1,222 @@
+//===- Annotate.cpp - insert fake quantization from statistics ------------===//
+#include "qc/Dialect/QC/IR/QCDialect.h"
+#include "qc/Transforms/Passes.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "qc/Transforms/QuantParams.h"
+#include "qc/Transforms/Utils.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+
+namespace qc {
+#define GEN_PASS_DEF_QCANNOTATE
+#include "qc/Transforms/Passes.h.inc"
+} // namespace qc
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+
+struct AnnotatePass : public qc::impl::QCAnnotateBase<AnnotatePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (failed(loadStats()) || failed(annotate()))
+      signalPassFailure();
+  }
+
+private:
+  llvm::json::Value stats = nullptr;
+  const llvm::json::Object *tensors = nullptr;
+  DenseMap<Value, Type> qtypeOf;
+  DenseSet<Operation *> fusedClamps;
+
+  LogicalResult loadStats() {
+    func::FuncOp f = getOperation();
+    auto buf = llvm::MemoryBuffer::getFile(statsFile);
+    if (!buf)
+      return f.emitError() << "cannot read statistics file '" << statsFile
+                           << "': " << buf.getError().message();
+    auto parsed = llvm::json::parse((*buf)->getBuffer());
+    if (!parsed)
+      return f.emitError() << "statistics file '" << statsFile
+                           << "' is not valid JSON: "
+                           << llvm::toString(parsed.takeError());
+    stats = std::move(*parsed);
+    const llvm::json::Object *root = stats.getAsObject();
+    tensors = root ? root->getObject("tensors") : nullptr;
+    if (!tensors)
+      return f.emitError() << "statistics file '" << statsFile
+                           << "' has no \"tensors\" object";
+    return success();
+  }
+
+  /// The calibrated range of a tensor: "range" [lo, hi] when calibration
+  /// chose one, else "min" / "max".
+  FailureOr<std::pair<double, double>> rangeOf(Value v, Operation *at) {
+    std::string name = getTensorName(v);
+    const llvm::json::Object *entry =
+        name.empty() ? nullptr : tensors->getObject(name);
+    if (!entry)
+      return at->emitError() << "no statistics for tensor '" << name
+                             << "' in '" << statsFile << "'";
+    std::optional<double> lo, hi;
+    if (const llvm::json::Array *r = entry->getArray("range");
+        r && r->size() == 2) {
+      lo = (*r)[0].getAsNumber();
+      hi = (*r)[1].getAsNumber();
+    } else {
+      lo = entry->getNumber("min");
+      hi = entry->getNumber("max");
+    }
+    if (!lo || !hi || !std::isfinite(*lo) || !std::isfinite(*hi) || *lo > *hi)
+      return at->emitError() << "statistics for tensor '" << name
+                             << "' are missing, not finite or inverted";
+    return std::make_pair(*lo, *hi);
+  }
+
+  Value insertFakeQuant(Value v, Type qtype) {
+    OpBuilder b(v.getContext());
+    if (Operation *def = v.getDefiningOp())
+      b.setInsertionPointAfter(def);
+    else
+      b.setInsertionPointToStart(cast<BlockArgument>(v).getOwner());
+    auto fq = FakeQuantOp::create(b, v.getLoc(), v, TypeAttr::get(qtype));
+    v.replaceAllUsesExcept(fq, fq);
+    qtypeOf[fq] = qtype;
+    return fq;
+  }
+
+  LogicalResult quantizeActivation(Value v, Operation *at) {
+    auto r = rangeOf(v, at);
+    if (failed(r))
+      return failure();
+    insertFakeQuant(v, activationType(v.getContext(), r->first, r->second));
+    return success();
+  }
+
+  FailureOr<Type> inputQType(Operation *op, Value in) {
+    auto it = qtypeOf.find(in);
+    if (it == qtypeOf.end())
+      return op->emitError() << "input '" << getTensorName(in)
+                             << "' of this op is not quantized";
+    return it->second;
+  }
+
+  /// Output of conv / gemm / add: quantized here unless its only user is a
+  /// clamp, which then fuses and is quantized after.
+  LogicalResult quantizeOutput(Operation *op) {
+    Value r = op->getResult(0);
+    if (r.hasOneUse() && isa<tosa::ClampOp>(*r.user_begin())) {
+      fusedClamps.insert(*r.user_begin());
+      return success();
+    }
+    return quantizeActivation(r, op);
+  }
+
+  template <typename OpTy>
+  LogicalResult annotateMac(OpTy op) {
+    auto inQ = inputQType(op, op.getInput());
+    if (failed(inQ))
+      return failure();
+    auto w = getConstantF64(op.getWeight());
+    if (!w || !getConstantF64(op.getBias()))
+      return op.emitError("weight and bias must be constant");
+    MLIRContext *ctx = op.getContext();
+    int64_t outCh = op.getWeight().getType().getDimSize(0);
+    size_t per = w->size() / outCh;
+    double sIn = getQParams(*inQ).scale();
+    SmallVector<double> sW, sB;
+    for (int64_t o = 0; o < outCh; ++o) {
+      double m = 0;
+      for (size_t i = 0; i < per; ++i)
+        m = std::max(m, std::abs((*w)[o * per + i]));
+      double s = m > 0 ? static_cast<float>(m / 127.0) : 1.0;
+      sW.push_back(s);
+      sB.push_back(sIn * s);
+    }
+    auto f32 = Float32Type::get(ctx);
+    auto wType = quant::UniformQuantizedPerAxisType::get(
+        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8), f32, sW,
+        SmallVector<int64_t>(outCh, 0), 0, -127, 127);
+    auto bType = quant::UniformQuantizedPerAxisType::get(
+        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32), f32, sB,
+        SmallVector<int64_t>(outCh, 0), 0, INT32_MIN, INT32_MAX);
+    OpBuilder b(op);
+    op.getWeightMutable().assign(FakeQuantOp::create(
+        b, op.getWeight().getLoc(), op.getWeight(), TypeAttr::get(wType)));
+    op.getBiasMutable().assign(FakeQuantOp::create(
+        b, op.getBias().getLoc(), op.getBias(), TypeAttr::get(bType)));
+    return quantizeOutput(op);
+  }
+
+  /// Same-scale ops share their input's parameters.
+  LogicalResult shareInputParams(Operation *op) {
+    auto inQ = inputQType(op, op->getOperand(0));
+    if (failed(inQ))
+      return failure();
+    insertFakeQuant(op->getResult(0), *inQ);
+    return success();
+  }
+
+  LogicalResult annotateOp(Operation *op) {
+    return TypeSwitch<Operation *, LogicalResult>(op)
+        .Case<Conv2DOp, GemmOp>([&](auto mac) { return annotateMac(mac); })
+        .Case<MaxPool2DOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp>(
+            [&](Operation *o) { return shareInputParams(o); })
+        .Case([&](tosa::ClampOp c) {
+          if (fusedClamps.contains(c))
+            return quantizeActivation(c.getOutput(), c);
+          return shareInputParams(c);
+        })
+        .Case([&](AvgPool2DOp p) {
+          if (failed(inputQType(p, p.getInput())))
+            return failure();
+          return quantizeActivation(p.getOutput(), p);
+        })
+        .Case([&](tosa::TanhOp t) {
+          if (failed(inputQType(t, t.getInput())))
+            return failure();
+          insertFakeQuant(t.getOutput(),
+                          fixedType(t.getContext(), 1.0 / 128.0, 0));
+          return success();
+        })
+        .Case([&](tosa::AddOp a) {
+          if (failed(inputQType(a, a.getInput1())) ||
+              failed(inputQType(a, a.getInput2())))
+            return failure();
+          return quantizeOutput(a);
+        })
+        .Case([&](BatchNormOp bn) {
+          return bn.emitError("batch norm was not folded (run "
+                              "--qc-fold-batchnorm; it needs a conv or gemm "
+                              "neighbour) and cannot be quantized alone");
+        })
+        .Case<arith::ConstantOp, FakeQuantOp, func::ReturnOp>(
+            [](Operation *) { return success(); })
+        .Default([](Operation *o) {
+          return o->emitError() << "op '" << o->getName()
+                                << "' is not supported by quantization";
+        });
+  }
+
+  LogicalResult annotate() {
+    func::FuncOp f = getOperation();
+    for (BlockArgument arg : f.getArguments())
+      if (isa<RankedTensorType>(arg.getType()) &&
+          failed(quantizeActivation(arg, f)))
+        return failure();
+    SmallVector<Operation *> ops;
+    for (Operation &op : f.getBody().front())
+      ops.push_back(&op);
+    for (Operation *op : ops)
+      if (failed(annotateOp(op)))
+        return failure();
+    return success();
+  }
+};
+
+} // namespace

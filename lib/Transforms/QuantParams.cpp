@@ -1,0 +1,48 @@
+//===- QuantParams.cpp - choosing and reading quantization params ---------===//
+#include "qc/Transforms/QuantParams.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace qc;
+
+QParams qc::getQParams(Type qtype) {
+  QParams p;
+  auto q = cast<quant::QuantizedType>(qtype);
+  p.qmin = q.getStorageTypeMin();
+  p.qmax = q.getStorageTypeMax();
+  p.bits = q.getStorageTypeIntegralWidth();
+  if (auto t = dyn_cast<quant::UniformQuantizedType>(q)) {
+    p.scales.push_back(t.getScale());
+    p.zeroPoints.push_back(t.getZeroPoint());
+  } else {
+    auto a = cast<quant::UniformQuantizedPerAxisType>(q);
+    p.axis = a.getQuantizedDimension();
+    p.scales.assign(a.getScales().begin(), a.getScales().end());
+    p.zeroPoints.assign(a.getZeroPoints().begin(), a.getZeroPoints().end());
+  }
+  return p;
+}
+
+quant::UniformQuantizedType qc::fixedType(MLIRContext *ctx, double scale,
+                                          int64_t zp) {
+  return quant::UniformQuantizedType::get(
+      quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
+      Float32Type::get(ctx), scale, zp, -128, 127);
+}
+
+quant::UniformQuantizedType qc::activationType(MLIRContext *ctx, double lo,
+                                               double hi) {
+  lo = std::min(lo, 0.0);
+  hi = std::max(hi, 0.0);
+  double scale = (hi - lo) / 255.0;
+  if (!(scale > 0.0))
+    return fixedType(ctx, 1.0, 0); // all-zero tensor: any scale is exact
+  scale = static_cast<float>(scale);
+  double zpf = -128.0 - lo / scale;
+  int64_t zp = static_cast<int64_t>(std::nearbyint(zpf));
+  zp = std::clamp<int64_t>(zp, -128, 127);
+  return fixedType(ctx, scale, zp);
+}

@@ -1,0 +1,67 @@
+//===- Utils.cpp - helpers shared by qc passes ----------------------------===//
+#include "qc/Transforms/Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+std::string qc::getTensorName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto fused = dyn_cast<FusedLoc>(loc)) {
+    for (Location l : llvm::reverse(fused.getLocations())) {
+      std::string n = getTensorName(l);
+      if (!n.empty())
+        return n;
+    }
+  }
+  return "";
+}
+
+std::string qc::getTensorName(Value v) {
+  if (Operation *op = v.getDefiningOp())
+    return getTensorName(op->getLoc());
+  return getTensorName(v.getLoc());
+}
+
+std::optional<SmallVector<double>> qc::getConstantF64(Value v) {
+  DenseFPElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<double> out;
+  out.reserve(attr.getNumElements());
+  for (APFloat f : attr.getValues<APFloat>())
+    out.push_back(f.convertToDouble());
+  return out;
+}
+
+std::optional<SmallVector<int64_t>> qc::getConstantI64(Value v) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  out.reserve(attr.getNumElements());
+  for (APInt i : attr.getValues<APInt>())
+    out.push_back(i.getSExtValue());
+  return out;
+}
+
+Value qc::createConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                         ArrayRef<double> values) {
+  SmallVector<float> f(values.begin(), values.end());
+  auto attr = DenseElementsAttr::get(type, ArrayRef<float>(f));
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+Value qc::createConstant(OpBuilder &b, Location loc, RankedTensorType type,
+                         ArrayRef<int64_t> values) {
+  unsigned w = type.getElementType().getIntOrFloatBitWidth();
+  SmallVector<APInt> ints;
+  ints.reserve(values.size());
+  for (int64_t v : values)
+    ints.push_back(APInt(w, v, /*isSigned=*/true, /*implicitTrunc=*/true));
+  auto attr = DenseElementsAttr::get(type, ints);
+  return arith::ConstantOp::create(b, loc, attr);
+}
