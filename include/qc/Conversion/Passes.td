@@ -31,4 +31,16 @@ def ConvertQCToLinalg : Pass<"convert-qc-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::tosa::TosaDialect"];
 }
 
+def QCMemrefCopyToLinalg : Pass<"qc-memref-copy-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    Bufferizing `tensor.pad` copies into a strided subview with
+    `memref.copy`, which `finalize-memref-to-llvm` lowers to a call into the
+    MLIR runner library (`memrefCopy`) unless both sides are contiguous.
+    Rewriting the copies as `linalg.copy` turns them into plain loops, so the
+    compiled model needs no runtime library.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // QC_CONVERSION_PASSES

@@ -35,6 +35,17 @@ class QC_Op<string mnemonic, list<Trait> traits = []>
   let hasVerifier = 1;
 }
 
+// A 32-bit integer attribute read back as a signed value.
+def QC_I32Attr : TypedSignlessIntegerAttrBase<I32, "int32_t",
+    "32-bit signless integer attribute (signed value)"> {
+  let convertFromStorage = "static_cast<int32_t>($_self.getValue().getSExtValue())";
+}
+
+def QC_I64Attr : TypedSignlessIntegerAttrBase<I64, "int64_t",
+    "64-bit signless integer attribute (signed value)"> {
+  let convertFromStorage = "$_self.getValue().getSExtValue()";
+}
+
 def QC_FloatTensor : RankedTensorOf<[F32]>;
 def QC_IntTensor : RankedTensorOf<[I8, I32]>;
 def QC_AnyTensor : RankedTensorOf<[F32, I8, I32]>;
@@ -105,8 +116,8 @@ def QC_RequantizeOp : QC_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
     ```
   }];
   let arguments = (ins QC_IntTensor:$input,
-                       I32Attr:$input_zp, I32Attr:$output_zp, I64Attr:$axis,
-                       I32Attr:$min, I32Attr:$max,
+                       QC_I32Attr:$input_zp, QC_I32Attr:$output_zp, QC_I64Attr:$axis,
+                       QC_I32Attr:$min, QC_I32Attr:$max,
                        DenseF64ArrayAttr:$scale,
                        OptionalAttr<DenseI32ArrayAttr>:$multiplier,
                        OptionalAttr<DenseI32ArrayAttr>:$shift);
@@ -152,9 +163,9 @@ def QC_Conv2DOp : QC_Op<"conv2d", [Pure]> {
   let arguments = (ins QC_AnyTensor:$input, QC_AnyTensor:$weight,
                        QC_AnyTensor:$bias,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                       DenseI64ArrayAttr:$dilations, I64Attr:$group,
-                       OptionalAttr<I32Attr>:$input_zp,
-                       OptionalAttr<I32Attr>:$weight_zp);
+                       DenseI64ArrayAttr:$dilations, QC_I64Attr:$group,
+                       OptionalAttr<QC_I32Attr>:$input_zp,
+                       OptionalAttr<QC_I32Attr>:$weight_zp);
   let results = (outs QC_AnyTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)
@@ -170,8 +181,8 @@ def QC_GemmOp : QC_Op<"gemm", [Pure]> {
   }];
   let arguments = (ins QC_AnyTensor:$input, QC_AnyTensor:$weight,
                        QC_AnyTensor:$bias,
-                       OptionalAttr<I32Attr>:$input_zp,
-                       OptionalAttr<I32Attr>:$weight_zp);
+                       OptionalAttr<QC_I32Attr>:$input_zp,
+                       OptionalAttr<QC_I32Attr>:$weight_zp);
   let results = (outs QC_AnyTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight `,` $bias attr-dict `:` functional-type(operands, results)
@@ -214,7 +225,7 @@ def QC_SumPool2DOp : QC_Op<"sum_pool2d", [Pure]> {
   }];
   let arguments = (ins RankedTensorOf<[I8]>:$input, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$pads,
-                       I32Attr:$input_zp);
+                       QC_I32Attr:$input_zp);
   let results = (outs RankedTensorOf<[I32]>:$output);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }

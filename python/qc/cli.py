@@ -1,0 +1,132 @@
+"""qc command-line driver. `qc --help` and `qc <command> --help` document
+every flag; docs/cli.md is generated from these texts."""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+from .errors import QCError
+
+
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="qc",
+        description="qc quantizes a float ONNX model with calibration data and compiles it "
+                    "to a native integer-only shared library.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("compile", help="quantize and compile an ONNX model",
+                       description="Import MODEL, calibrate it on CALIB, quantize it to int8 "
+                                   "(per-channel symmetric weights, asymmetric activations), "
+                                   "lower it to native code and write OUTDIR.")
+    c.add_argument("model", metavar="MODEL.onnx", help="float32 ONNX model")
+    c.add_argument("--calib", metavar="CALIB.npy", required=True,
+                   help="calibration inputs, float32 array [N, ...] matching the model input")
+    c.add_argument("-o", "--output", metavar="OUTDIR", required=True,
+                   help="output directory: library, header, IR after each stage, statistics")
+    c.add_argument("--force", action="store_true",
+                   help="replace OUTDIR if it holds an earlier qc output")
+    c.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+
+    r = sub.add_parser("run", help="run a compiled model on an input array",
+                       description="Run the compiled model in OUTDIR on X.npy (float32 "
+                                   "[N, ...]) and write float32 outputs [N, ...] to Y.npy.")
+    r.add_argument("outdir", metavar="OUTDIR", help="directory written by 'qc compile'")
+    r.add_argument("--input", metavar="X.npy", required=True, help="float32 input batch")
+    r.add_argument("--output", metavar="Y.npy", required=True, help="where to write the outputs")
+
+    e = sub.add_parser("eval", help="compare float and compiled int8 accuracy",
+                       description="Run the float model (numpy reference) and the compiled "
+                                   "model on X.npy, and print accuracy against LABELS.npy "
+                                   "(argmax of the outputs), model sizes and time per sample.")
+    e.add_argument("model", metavar="MODEL.onnx", help="the float model that was compiled")
+    e.add_argument("outdir", metavar="OUTDIR", help="directory written by 'qc compile'")
+    e.add_argument("--input", metavar="X.npy", required=True, help="float32 test inputs")
+    e.add_argument("--labels", metavar="LABELS.npy", required=True, help="integer class labels")
+    return p
+
+
+def _load_npy(path, what):
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise QCError(f"{what} '{path}' not found")
+    except Exception as e:
+        raise QCError(f"{what} '{path}' is not a readable .npy array: {e}")
+
+
+def cmd_compile(args):
+    from .compiler import compile_model
+    log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
+    compile_model(args.model, args.calib, args.output, force=args.force, log=log)
+
+
+def cmd_run(args):
+    from .runtime import CompiledModel
+    m = CompiledModel(args.outdir)
+    x = _load_npy(args.input, "input")
+    y = m(x)
+    tmp = args.output + ".tmp.npy"
+    try:
+        np.save(tmp, y)
+        os.replace(tmp, args.output)
+    except OSError as e:
+        raise QCError(f"cannot write '{args.output}': {e.strerror}")
+
+
+def _timed(fn, x, reps=3):
+    best = float("inf")
+    out = None
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = fn(x)
+        best = min(best, time.perf_counter() - t)
+    return out, best
+
+
+def cmd_eval(args):
+    from . import floatref, onnx_import
+    from .runtime import CompiledModel
+    g = onnx_import.import_onnx(args.model)
+    m = CompiledModel(args.outdir)
+    x = _load_npy(args.input, "input")
+    y = _load_npy(args.labels, "labels")
+    if y.ndim != 1 or len(y) != len(x):
+        raise QCError(f"labels have shape {list(y.shape)}, expected [{len(x)}]")
+    yf, tf = _timed(lambda v: floatref.run(g, v), x, reps=1)
+    yq, tq = _timed(m, x)
+    accf = float(np.mean(yf.argmax(1) == y)) * 100
+    accq = float(np.mean(yq.argmax(1) == y)) * 100
+    agree = float(np.mean(yf.argmax(1) == yq.argmax(1))) * 100
+    used = {i for n in g.nodes for i in n.inputs if g.is_const(i)}
+    fsize = sum(g.constants[i].nbytes for i in used)
+    qsize = os.path.getsize(os.path.join(args.outdir, m.manifest["library"]))
+    n = len(x)
+    print(f"samples          {n}")
+    print(f"float accuracy   {accf:.2f}%   (numpy float32 reference)")
+    print(f"int8 accuracy    {accq:.2f}%   (compiled, integer-only)")
+    print(f"delta            {accq - accf:+.2f} points; top-1 agreement {agree:.2f}%")
+    print(f"size             float weights {fsize / 1024:.1f} KiB; compiled library {qsize / 1024:.1f} KiB")
+    print(f"time per sample  float (numpy) {tf / n * 1e3:.3f} ms; int8 (compiled) {tq / n * 1e3:.3f} ms")
+
+
+def main(argv=None):
+    p = _parser()
+    args = p.parse_args(argv)
+    if not args.command:
+        p.print_help()
+        return 1
+    try:
+        {"compile": cmd_compile, "run": cmd_run, "eval": cmd_eval}[args.command](args)
+        return 0
+    except QCError as e:
+        print(f"qc: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qc: interrupted", file=sys.stderr)
+        return 1
+    except Exception as e:  # never a traceback for the user
+        print(f"qc: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1

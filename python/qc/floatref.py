@@ -1,0 +1,90 @@
+"""Float32 numpy execution of a qc Graph (calibration and float accuracy)."""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .errors import QCError
+
+
+def pad_nchw(x, pads, value):
+    t, l, b, r = pads
+    if not any(pads):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (t, b), (l, r)), constant_values=value)
+
+
+def windows(x, kernel, strides, dilations=(1, 1)):
+    """[N, C, H, W] -> [N, C, Ho, Wo, kh, kw] views (no copy)."""
+    kh, kw = kernel
+    dh, dw = dilations
+    v = sliding_window_view(x, ((kh - 1) * dh + 1, (kw - 1) * dw + 1), axis=(2, 3))
+    return v[:, :, ::strides[0], ::strides[1], ::dh, ::dw]
+
+
+def conv2d(x, w, b, strides, pads, dilations, group, pad_value=0):
+    """Grouped NCHW x OIHW convolution; works for float and int64 arrays."""
+    xp = pad_nchw(x, pads, pad_value)
+    win = windows(xp, w.shape[2:], strides, dilations)  # N C Ho Wo kh kw
+    n, c, ho, wo = win.shape[:4]
+    f = w.shape[0]
+    cg, fg = c // group, f // group
+    out = np.empty((n, f, ho, wo), dtype=np.result_type(x, w))
+    for gi in range(group):
+        xw = win[:, gi * cg:(gi + 1) * cg]
+        wg = w[gi * fg:(gi + 1) * fg]
+        out[:, gi * fg:(gi + 1) * fg] = np.einsum("nchwij,fcij->nfhw", xw, wg, optimize=True)
+    return out + b.reshape(1, -1, 1, 1)
+
+
+def run_node(node, env, consts):
+    a = node.attrs
+
+    def val(name):
+        return consts[name] if name in consts else env[name]
+
+    x = val(node.inputs[0])
+    if node.op == "conv2d":
+        return conv2d(x, val(node.inputs[1]), val(node.inputs[2]), a["strides"], a["pads"],
+                      a["dilations"], a["group"]).astype(np.float32)
+    if node.op == "batch_norm":
+        s, b, m, v = (val(i).astype(np.float32) for i in node.inputs[1:5])
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        k = s / np.sqrt(v + np.float32(a["epsilon"]))
+        return ((x - m.reshape(shape)) * k.reshape(shape) + b.reshape(shape)).astype(np.float32)
+    if node.op == "gemm":
+        return (x @ val(node.inputs[1]).T + val(node.inputs[2])).astype(np.float32)
+    if node.op == "clamp":
+        return np.clip(x, np.float32(a["min"]), np.float32(a["max"])).astype(np.float32)
+    if node.op == "max_pool2d":
+        xp = pad_nchw(x, a["pads"], -np.inf)
+        return windows(xp, a["kernel"], a["strides"]).max(axis=(4, 5)).astype(np.float32)
+    if node.op == "avg_pool2d":
+        xp = pad_nchw(x, a["pads"], 0.0)
+        s = windows(xp, a["kernel"], a["strides"]).sum(axis=(4, 5), dtype=np.float32)
+        if a["count_include_pad"] or not any(a["pads"]):
+            return (s / np.float32(a["kernel"][0] * a["kernel"][1])).astype(np.float32)
+        ones = pad_nchw(np.ones((1, 1) + x.shape[2:], np.float32), a["pads"], 0.0)
+        cnt = windows(ones, a["kernel"], a["strides"]).sum(axis=(4, 5))
+        return (s / cnt).astype(np.float32)
+    if node.op == "flatten":
+        return x.reshape(x.shape[0], -1)
+    if node.op == "tanh":
+        return np.tanh(x).astype(np.float32)
+    if node.op == "add":
+        return (x + val(node.inputs[1])).astype(np.float32)
+    raise QCError(f"{node.where()}: float reference has no '{node.op}'")
+
+
+def run(g, x, observe=None):
+    """Runs the graph on a batch; `observe(name, array)` sees every tensor."""
+    x = np.asarray(x, dtype=np.float32)
+    want = tuple(g.input_shape[1:])
+    if x.ndim != len(g.input_shape) or x.shape[1:] != want:
+        raise QCError(f"input has shape {list(x.shape)}, model expects [N, {', '.join(map(str, want))}]")
+    env = {g.input_name: x}
+    if observe:
+        observe(g.input_name, x)
+    for node in g.nodes:
+        env[node.output] = run_node(node, env, g.constants)
+        if observe:
+            observe(node.output, env[node.output])
+    return env[g.output_name]

@@ -1,0 +1,48 @@
+"""qc's normalized model graph: what the ONNX importer produces.
+
+A Graph is a list of Nodes in topological order over named tensors, plus
+constant tensors. Attributes are normalized (explicit pads [t, l, b, r],
+Gemm as a[M,K] x w[N,K]^T + b[N], Clip/Relu as clamp) so that the float
+reference, the calibrator and the MLIR emitter share one form.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Node:
+    op: str            # conv2d, batch_norm, gemm, max_pool2d, avg_pool2d,
+                       # clamp, tanh, add, flatten
+    output: str        # ONNX output tensor name
+    inputs: list       # tensor names (activations or constants)
+    attrs: dict = field(default_factory=dict)
+    onnx_name: str = ""
+    onnx_op: str = ""
+
+    def where(self):
+        return f"node '{self.onnx_name}' ({self.onnx_op})"
+
+
+@dataclass
+class Graph:
+    input_name: str
+    input_shape: list          # batch dimension first, recorded as 1
+    output_name: str
+    nodes: list
+    constants: dict            # name -> np.ndarray (float32)
+    shapes: dict               # tensor name -> shape (batch 1)
+
+    def const(self, name):
+        return self.constants[name]
+
+    def is_const(self, name):
+        return name in self.constants
+
+
+def conv_out(size, k, s, p0, p1, d=1):
+    return (size + p0 + p1 - d * (k - 1) - 1) // s + 1
+
+
+def as_f32(a):
+    return np.ascontiguousarray(np.asarray(a, dtype=np.float32))

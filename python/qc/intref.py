@@ -1,0 +1,134 @@
+"""Independent numpy interpreter of qc's integer graph (graph.json).
+
+It evaluates the IR that `--qc-export-graph` wrote after fold-rescale with
+plain integer numpy, following integer-spec.md directly: ONNX QuantizeLinear
+(float32 division, round half to even), integer conv / gemm with explicit
+zero-point subtraction in int64, and TFLite's MultiplyByQuantizedMultiplier
+(SaturatingRoundingDoublingHighMul then RoundingDivideByPOT). It shares no
+code with the C++ lowering, so agreement is a real check.
+"""
+import json
+
+import numpy as np
+
+from . import floatref
+from .errors import QCError
+
+I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def wrap32(x):
+    return ((np.asarray(x, dtype=np.int64) + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int64)
+
+
+def srdhm(a, b):
+    """gemmlowp SaturatingRoundingDoublingHighMul on int64 arrays of int32."""
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    ab = a * b
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    s = ab + nudge
+    q = np.where(s >= 0, s // (1 << 31), -((-s) // (1 << 31)))  # truncate toward 0
+    sat = (a == I32_MIN) & (b == I32_MIN)
+    return np.where(sat, I32_MAX, q)
+
+
+def rdbpot(x, e):
+    """gemmlowp RoundingDivideByPOT (round half away from zero)."""
+    x = np.asarray(x, np.int64)
+    e = np.asarray(e, np.int64)
+    mask = (np.int64(1) << e) - 1
+    rem = x & mask
+    thr = (mask >> 1) + (x < 0)
+    return (x >> e) + (rem > thr)
+
+
+def mbqm(x, m, exponent):
+    """TFLite MultiplyByQuantizedMultiplier; exponent > 0 shifts left."""
+    left = np.maximum(exponent, 0)
+    right = np.maximum(-exponent, 0)
+    return rdbpot(srdhm(wrap32(np.asarray(x, np.int64) << left), m), right)
+
+
+def _chan(vals, axis, ndim):
+    v = np.asarray(vals, np.int64)
+    if axis < 0:
+        return v[0]
+    shape = [1] * ndim
+    shape[axis] = -1
+    return v.reshape(shape)
+
+
+def _const(attr):
+    t = attr["type"]
+    dtype = {"f32": np.float32, "i8": np.int64, "i32": np.int64, "i64": np.int64}.get(t["dtype"])
+    if dtype is None:
+        raise QCError(f"reference: unsupported constant type {t['dtype']}")
+    return np.asarray(attr["data"], dtype=dtype).reshape(t["shape"])
+
+
+def run_op(op, args):
+    name, a = op["op"], op["attrs"]
+    if name == "arith.constant":
+        return _const(a["value"])
+    x = args[0] if args else None
+    if name == "qc.quantize":
+        q = a["qtype"]
+        s, zp = np.float32(q["scales"][0]), np.float32(q["zero_points"][0])
+        v = np.rint(x.astype(np.float32) / s) + zp
+        return np.clip(v, q["qmin"], q["qmax"]).astype(np.int64)
+    if name == "qc.dequantize":
+        q = a["qtype"]
+        return (x - q["zero_points"][0]).astype(np.float32) * np.float32(q["scales"][0])
+    if name == "qc.conv2d":
+        xs = x - a["input_zp"]
+        w = args[1] - a["weight_zp"]
+        acc = floatref.conv2d(xs, w, args[2], a["strides"], a["pads"], a["dilations"], a["group"])
+        return wrap32(acc)
+    if name == "qc.gemm":
+        return wrap32((x - a["input_zp"]) @ (args[1] - a["weight_zp"]).T + args[2])
+    if name == "qc.max_pool2d":
+        xp = floatref.pad_nchw(x, a["pads"], -128)
+        return floatref.windows(xp, a["kernel"], a["strides"]).max(axis=(4, 5))
+    if name == "qc.sum_pool2d":
+        xp = floatref.pad_nchw(x - a["input_zp"], a["pads"], 0)
+        return floatref.windows(xp, a["kernel"], a["strides"]).sum(axis=(4, 5))
+    if name == "qc.requantize":
+        if "multiplier" not in a:
+            raise QCError("reference: requantize without a dyadic form")
+        axis = a["axis"]
+        m = _chan(a["multiplier"], axis, x.ndim)
+        e = 31 - _chan(a["shift"], axis, x.ndim)
+        y = mbqm(x - a["input_zp"], m, e) + a["output_zp"]
+        return np.clip(y, a["min"], a["max"])
+    if name == "tosa.clamp":
+        return np.clip(x, a["min_val"], a["max_val"])
+    if name == "tosa.table":
+        return args[1][x + 128]
+    if name == "tosa.add":
+        return wrap32(x + args[1])
+    if name == "tensor.collapse_shape":
+        return x.reshape((x.shape[0],) + tuple(op["types"][0]["shape"][1:]))
+    raise QCError(f"reference: no semantics for '{name}'")
+
+
+def load(path):
+    with open(path) as f:
+        doc = json.load(f)
+    if doc.get("format") != "qc-graph":
+        raise QCError(f"'{path}' is not a qc graph file")
+    return doc
+
+
+def run(doc, x, func="qc_model"):
+    """Evaluates the graph on a batch x [N, ...] (the graph's batch is 1)."""
+    fn = next((f for f in doc["functions"] if f["name"] == func), None)
+    if fn is None:
+        raise QCError(f"graph has no function '{func}'")
+    env = {fn["args"][0]["id"]: np.asarray(x, np.float32)}
+    for op in fn["ops"]:
+        if op["op"] == "func.return":
+            return env[op["operands"][0]]
+        out = run_op(op, [env[i] for i in op["operands"]])
+        env[op["results"][0]] = out
+    raise QCError("graph has no return")

@@ -1,0 +1,303 @@
+"""ONNX -> qc Graph -> MLIR text.
+
+Supported ops: Conv (groups, depthwise), BatchNormalization, Relu, Clip,
+MaxPool, AveragePool, GlobalAveragePool, Flatten, Gemm, Tanh, Add,
+Constant, Identity. Anything else is refused with the node name and op type.
+"""
+import math
+
+import numpy as np
+
+from .errors import QCError
+from .graph import Graph, Node, as_f32, conv_out
+
+SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool",
+             "AveragePool", "GlobalAveragePool", "Flatten", "Gemm", "Tanh",
+             "Add", "Constant", "Identity")
+
+
+def load_model(path):
+    import onnx
+    try:
+        model = onnx.load(str(path))
+    except FileNotFoundError:
+        raise QCError(f"model file '{path}' not found")
+    except Exception as e:  # protobuf's DecodeError and friends
+        raise QCError(f"'{path}' is not a valid ONNX model: {e}".splitlines()[0])
+    try:
+        onnx.checker.check_model(model)
+    except Exception as e:
+        raise QCError(f"'{path}' fails the ONNX checker: {str(e).splitlines()[0]}")
+    return model
+
+
+def _attrs(node):
+    from onnx import helper
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _pads(node, attrs, rank=2):
+    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
+        raise QCError(f"node '{node.name}' ({node.op_type}): auto_pad "
+                      f"{attrs['auto_pad']!r} is not supported; export with explicit pads")
+    pads = list(attrs.get("pads", [0] * (2 * rank)))
+    if len(pads) != 4:
+        raise QCError(f"node '{node.name}' ({node.op_type}): only 2-D windows are supported")
+    return pads  # ONNX order [t, l, b, r] == ours
+
+
+def import_onnx(path):
+    """Reads an ONNX file into a qc Graph (batch dimension fixed to 1)."""
+    from onnx import numpy_helper
+    model = load_model(path)
+    g = model.graph
+    constants = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    inputs = [i for i in g.input if i.name not in constants]
+    if len(inputs) != 1 or len(g.output) != 1:
+        raise QCError(f"'{path}': qc supports one input and one output, got "
+                      f"{len(inputs)} inputs and {len(g.output)} outputs")
+    inp = inputs[0]
+    tt = inp.type.tensor_type
+    if tt.elem_type != 1:
+        raise QCError(f"input '{inp.name}' must be float32")
+    dims = list(tt.shape.dim)
+    shape = []
+    for i, d in enumerate(dims):
+        if d.HasField("dim_value") and d.dim_value > 0:
+            shape.append(d.dim_value)
+        elif i == 0:
+            shape.append(1)  # symbolic batch: compiled for 1, looped at run time
+        else:
+            raise QCError(f"input '{inp.name}' has dynamic dimension {i} "
+                          f"('{d.dim_param}'); only the batch dimension may be dynamic")
+    if not shape:
+        raise QCError(f"input '{inp.name}' has no shape")
+    shape[0] = 1
+    shapes = {inp.name: shape}
+    nodes = []
+    alias = {}
+
+    def name(t):
+        return alias.get(t, t)
+
+    for node in g.node:
+        op = node.op_type
+        where = f"node '{node.name}' ({op})"
+        if op not in SUPPORTED:
+            raise QCError(f"{where}: unsupported op type '{op}'")
+        a = _attrs(node)
+        ins = [name(i) for i in node.input]
+        out = node.output[0]
+        for i in ins:
+            if i and i not in shapes and i not in constants:
+                raise QCError(f"{where}: input '{i}' is not produced by any earlier node "
+                              f"(graph not topologically sorted or missing initializer)")
+        if op == "Constant":
+            constants[out] = numpy_helper.to_array(a["value"])
+            continue
+        if op == "Identity":
+            alias[out] = ins[0]
+            continue
+        x = ins[0]
+        if x in constants:
+            raise QCError(f"{where}: constant-only subgraphs are not supported")
+        xs = shapes[x]
+        if op == "Conv":
+            w = constants.get(ins[1])
+            if w is None:
+                raise QCError(f"{where}: weight must be an initializer")
+            if len(xs) != 4 or w.ndim != 4:
+                raise QCError(f"{where}: only 2-D convolution (NCHW) is supported")
+            group = a.get("group", 1)
+            pads = _pads(node, a)
+            strides = list(a.get("strides", [1, 1]))
+            dil = list(a.get("dilations", [1, 1]))
+            if xs[1] % group or w.shape[0] % group or w.shape[1] != xs[1] // group:
+                raise QCError(f"{where}: weight shape {list(w.shape)} does not match "
+                              f"input channels {xs[1]} with group {group}")
+            b = constants.get(ins[2]) if len(ins) > 2 and ins[2] else np.zeros(w.shape[0], np.float32)
+            if b is None:
+                raise QCError(f"{where}: bias must be an initializer")
+            bn = f"{out}::bias"
+            constants[bn] = as_f32(b)
+            hw = [conv_out(xs[2 + i], w.shape[2 + i], strides[i], pads[i], pads[2 + i], dil[i])
+                  for i in range(2)]
+            if min(hw) <= 0:
+                raise QCError(f"{where}: kernel larger than padded input")
+            shapes[out] = [xs[0], w.shape[0]] + hw
+            nodes.append(Node("conv2d", out, [x, ins[1], bn],
+                              dict(strides=strides, pads=pads, dilations=dil, group=group),
+                              node.name, op))
+        elif op == "BatchNormalization":
+            for p in ins[1:5]:
+                if p not in constants:
+                    raise QCError(f"{where}: parameter '{p}' must be an initializer")
+            if len(xs) < 2 or any(constants[p].shape != (xs[1],) for p in ins[1:5]):
+                raise QCError(f"{where}: parameters must have one entry per channel ({xs[1]})")
+            shapes[out] = xs
+            nodes.append(Node("batch_norm", out, ins[:5], dict(epsilon=a.get("epsilon", 1e-5)),
+                              node.name, op))
+        elif op == "Gemm":
+            if a.get("transA", 0):
+                raise QCError(f"{where}: transA = 1 is not supported")
+            if len(xs) != 2:
+                raise QCError(f"{where}: input must be 2-D, got shape {xs}")
+            if ins[1] not in constants:
+                raise QCError(f"{where}: weight must be an initializer")
+            w = constants[ins[1]].astype(np.float64)
+            if not a.get("transB", 0):
+                w = w.T
+            w = w * a.get("alpha", 1.0)
+            if w.shape[1] != xs[1]:
+                raise QCError(f"{where}: weight has K = {w.shape[1]}, input has K = {xs[1]}")
+            if len(ins) > 2 and ins[2]:
+                if ins[2] not in constants:
+                    raise QCError(f"{where}: bias must be an initializer")
+                b = np.broadcast_to(constants[ins[2]].astype(np.float64).reshape(-1),
+                                    (w.shape[0],)) * a.get("beta", 1.0)
+            else:
+                b = np.zeros(w.shape[0])
+            wn, bn = f"{out}::weight", f"{out}::bias"
+            constants[wn], constants[bn] = as_f32(w), as_f32(b)
+            shapes[out] = [xs[0], w.shape[0]]
+            nodes.append(Node("gemm", out, [x, wn, bn], {}, node.name, op))
+        elif op in ("Relu", "Clip"):
+            lo, hi = (0.0, math.inf) if op == "Relu" else (-math.inf, math.inf)
+            if op == "Clip":
+                lo, hi = a.get("min", lo), a.get("max", hi)
+                for idx in (1, 2):
+                    if len(ins) > idx and ins[idx]:
+                        if ins[idx] not in constants:
+                            raise QCError(f"{where}: min/max must be constants")
+                        v = float(constants[ins[idx]])
+                        lo, hi = (v, hi) if idx == 1 else (lo, v)
+            shapes[out] = xs
+            nodes.append(Node("clamp", out, [x], dict(min=float(lo), max=float(hi)), node.name, op))
+        elif op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
+            if len(xs) != 4:
+                raise QCError(f"{where}: only 2-D pooling (NCHW) is supported")
+            if op == "GlobalAveragePool":
+                k, s, pads, cip = xs[2:], [1, 1], [0, 0, 0, 0], False
+            else:
+                if a.get("ceil_mode", 0):
+                    raise QCError(f"{where}: ceil_mode = 1 is not supported")
+                if any(d != 1 for d in a.get("dilations", [1, 1])):
+                    raise QCError(f"{where}: dilated pooling is not supported")
+                k = list(a["kernel_shape"])
+                s = list(a.get("strides", [1, 1]))
+                pads = _pads(node, a)
+                cip = bool(a.get("count_include_pad", 0))
+            hw = [conv_out(xs[2 + i], k[i], s[i], pads[i], pads[2 + i]) for i in range(2)]
+            if min(hw) <= 0:
+                raise QCError(f"{where}: window larger than padded input")
+            shapes[out] = xs[:2] + hw
+            kind = "max_pool2d" if op == "MaxPool" else "avg_pool2d"
+            attrs = dict(kernel=k, strides=s, pads=pads)
+            if kind == "avg_pool2d":
+                attrs["count_include_pad"] = cip
+            nodes.append(Node(kind, out, [x], attrs, node.name, op))
+        elif op == "Flatten":
+            axis = a.get("axis", 1)
+            if axis < 0:
+                axis += len(xs)
+            if axis != 1:
+                raise QCError(f"{where}: only Flatten with axis 1 is supported")
+            shapes[out] = [xs[0], int(np.prod(xs[1:]))]
+            nodes.append(Node("flatten", out, [x], {}, node.name, op))
+        elif op == "Tanh":
+            shapes[out] = xs
+            nodes.append(Node("tanh", out, [x], {}, node.name, op))
+        elif op == "Add":
+            if ins[1] in constants:
+                raise QCError(f"{where}: Add with a constant operand is not supported")
+            if shapes[ins[1]] != xs:
+                raise QCError(f"{where}: broadcasting Add ({xs} + {shapes[ins[1]]}) is not supported")
+            shapes[out] = xs
+            nodes.append(Node("add", out, ins[:2], {}, node.name, op))
+    out = name(g.output[0].name)
+    if out not in shapes:
+        raise QCError(f"graph output '{out}' is not produced by any node")
+    constants = {k: as_f32(v) for k, v in constants.items()}
+    return Graph(inp.name, shape, out, nodes, constants, shapes)
+
+
+# ---------------------------------------------------------------- MLIR text
+
+def _str(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _ty(shape):
+    return "tensor<" + "x".join(str(d) for d in shape) + "xf32>"
+
+
+def _arr(v):
+    return "array<i64: " + ", ".join(str(int(x)) for x in v) + ">"
+
+
+def _f32(v):
+    """An f32 attribute; +-inf (ReLU's open bound) becomes +-FLT_MAX."""
+    v = float(np.clip(np.float32(v), -np.finfo(np.float32).max, np.finfo(np.float32).max))
+    return f"{v:.8e} : f32"
+
+
+def to_mlir(g, func_name="qc_model"):
+    """Emits the float graph as MLIR (func + qc / tosa / tensor ops)."""
+    lines = []
+    ids = {g.input_name: "%input"}
+    n = [0]
+
+    def fresh():
+        n[0] += 1
+        return f"%v{n[0]}"
+
+    def const(name):
+        if name in ids:
+            return ids[name]
+        arr = g.constants[name]
+        v = fresh()
+        hexdata = arr.astype("<f4").tobytes().hex().upper()
+        lines.append(f'    {v} = arith.constant dense<"0x{hexdata}"> : {_ty(arr.shape)} loc({_str(name)})')
+        ids[name] = v
+        return v
+
+    for node in g.nodes:
+        args = [const(i) if g.is_const(i) else ids[i] for i in node.inputs]
+        v = fresh()
+        ins_ty = [(_ty(g.constants[i].shape) if g.is_const(i) else _ty(g.shapes[i])) for i in node.inputs]
+        out_ty = _ty(g.shapes[node.output])
+        a = node.attrs
+        loc = f"loc({_str(node.output)})"
+        fn = f"({', '.join(ins_ty)}) -> {out_ty}"
+        if node.op == "conv2d":
+            attr = (f"{{dilations = {_arr(a['dilations'])}, group = {a['group']} : i64, "
+                    f"pads = {_arr(a['pads'])}, strides = {_arr(a['strides'])}}}")
+            lines.append(f"    {v} = qc.conv2d {', '.join(args)} {attr} : {fn} {loc}")
+        elif node.op == "gemm":
+            lines.append(f"    {v} = qc.gemm {', '.join(args)} : {fn} {loc}")
+        elif node.op == "batch_norm":
+            lines.append(f"    {v} = qc.batch_norm {', '.join(args)} {{epsilon = {_f32(a['epsilon'])}}} : {fn} {loc}")
+        elif node.op in ("max_pool2d", "avg_pool2d"):
+            attr = f"kernel = {_arr(a['kernel'])}, pads = {_arr(a['pads'])}, strides = {_arr(a['strides'])}"
+            if node.op == "avg_pool2d":
+                attr = f"count_include_pad = {str(a['count_include_pad']).lower()}, " + attr
+            lines.append(f"    {v} = qc.{node.op} {args[0]} {{{attr}}} : {ins_ty[0]} -> {out_ty} {loc}")
+        elif node.op == "clamp":
+            lines.append(f"    {v} = tosa.clamp {args[0]} {{max_val = {_f32(a['max'])}, "
+                         f"min_val = {_f32(a['min'])}}} : {fn} {loc}")
+        elif node.op == "tanh":
+            lines.append(f"    {v} = tosa.tanh {args[0]} : {fn} {loc}")
+        elif node.op == "add":
+            lines.append(f"    {v} = tosa.add {args[0]}, {args[1]} : {fn} {loc}")
+        elif node.op == "flatten":
+            rank = len(g.shapes[node.inputs[0]])
+            reassoc = "[[0], [" + ", ".join(str(i) for i in range(1, rank)) + "]]"
+            lines.append(f"    {v} = tensor.collapse_shape {args[0]} {reassoc} : {ins_ty[0]} into {out_ty} {loc}")
+        else:
+            raise QCError(f"{node.where()}: no MLIR form for '{node.op}'")
+        ids[node.output] = v
+    in_ty, out_ty = _ty(g.input_shape), _ty(g.shapes[g.output_name])
+    head = (f"func.func @{func_name}(%input: {in_ty} loc({_str(g.input_name)})) -> {out_ty} "
+            f"attributes {{llvm.emit_c_interface}} {{")
+    body = "\n".join(lines)
+    return (f"module {{\n  {head}\n{body}\n    return {ids[g.output_name]} : {out_ty}\n  }}\n}}\n")

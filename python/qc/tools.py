@@ -1,0 +1,55 @@
+"""Locating and running the external tools of a compile (qc-opt, LLVM)."""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import QCError
+
+LLVM_BIN = Path(os.environ.get("QC_LLVM_BIN", "/usr/lib/llvm-22/bin"))
+
+
+def build_dir():
+    env = os.environ.get("QC_BUILD_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "build"
+
+
+def tool(name):
+    path = build_dir() / "bin" / name if name == "qc-opt" else LLVM_BIN / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    if found:
+        return found
+    raise QCError(f"tool '{name}' not found (looked in {path.parent}); build qc first "
+                  f"(see README) or set QC_BUILD_DIR")
+
+
+_LOC = re.compile(r'loc\("((?:[^"\\]|\\.)*)"\)')
+
+
+def first_error(stderr, describe=None):
+    """The first 'error:' line of a tool's output, with the tensor location
+    turned into the ONNX node by `describe(tensor_name)`."""
+    lines = stderr.splitlines()
+    for line in lines:
+        if "error:" in line:
+            msg = line.split("error:", 1)[1].strip()
+            m = _LOC.search(line)
+            where = ""
+            if m:
+                msg = _LOC.sub("", msg).lstrip(": ").strip()
+                name = m.group(1)
+                where = describe(name) if describe else f"tensor '{name}'"
+            return f"{where}: {msg}" if where else msg
+    return lines[-1] if lines else "unknown error"
+
+
+def run(cmd, what, describe=None):
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise QCError(f"{what} failed: {first_error(proc.stderr, describe)}")
+    return proc
