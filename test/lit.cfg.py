@@ -11,9 +11,9 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.qc_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 
-config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["qc-opt", "mlir-translate", "llc"], tool_dirs)

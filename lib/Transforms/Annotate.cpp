@@ -24,6 +24,8 @@ struct AnnotatePass : public qc::impl::QCAnnotateBase<AnnotatePass> {
   using Base::Base;
 
   void runOnOperation() override {
+    qtypeOf.clear();
+    fusedClamps.clear();
     if (failed(loadStats()) || failed(annotate()))
       signalPassFailure();
   }
@@ -58,8 +60,10 @@ private:
   /// chose one, else "min" / "max".
   FailureOr<std::pair<double, double>> rangeOf(Value v, Operation *at) {
     std::string name = getTensorName(v);
-    const llvm::json::Object *entry =
-        name.empty() ? nullptr : tensors->getObject(name);
+    if (name.empty())
+      return at->emitError("a tensor without a name location cannot be "
+                           "matched to statistics");
+    const llvm::json::Object *entry = tensors->getObject(name);
     if (!entry)
       return at->emitError() << "no statistics for tensor '" << name
                              << "' in '" << statsFile << "'";

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/Pass.h"
+#include "qc/Dialect/QC/IR/QCDialect.h"
 
 namespace qc {
 #define GEN_PASS_DECL

@@ -48,7 +48,7 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
     Option<"statsFile", "stats", "std::string", /*default=*/"\"\"",
            "Path of the statistics JSON file written by calibration">,
   ];
-  let dependentDialects = ["::mlir::quant::QuantDialect"];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::quant::QuantDialect"];
 }
 
 def QCFakeToReal : Pass<"qc-fake-to-real", "::mlir::func::FuncOp"> {
@@ -72,7 +72,7 @@ def QCFakeToReal : Pass<"qc-fake-to-real", "::mlir::func::FuncOp"> {
     Afterwards nothing between the input quantize and the output dequantize
     is floating point; an op that cannot be converted is an error naming it.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
+  let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect",
                            "::mlir::tosa::TosaDialect",
                            "::mlir::tensor::TensorDialect"];
 }

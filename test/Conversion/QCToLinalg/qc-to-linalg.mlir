@@ -1,0 +1,89 @@
+// RUN: qc-opt %s -split-input-file --convert-qc-to-linalg | FileCheck %s
+
+// Input zero point 3 pads the input and folds into the bias:
+// b' = b - 3 * sum(w[o]) = [10 - 3*4, -10 - 3*(-8)] = [-2, 14].
+// CHECK-LABEL: func @conv
+// CHECK-DAG: %[[ZP:.*]] = arith.constant 3 : i8
+// CHECK: %[[PAD:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.yield %[[ZP]]
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[-2, 14]> : tensor<2xi32>
+// CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[B]] : tensor<2xi32>) outs(%{{.*}} : tensor<1x2x2x2xi32>) dimensions = [0, 2, 3]
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>} ins(%[[PAD]], %{{.*}} : tensor<1x1x4x4xi8>, tensor<2x1x2x2xi8>) outs(%[[INIT]] : tensor<1x2x2x2xi32>)
+func.func @conv(%x: tensor<1x1x2x2xi8>) -> tensor<1x2x2x2xi32> {
+  %w = arith.constant dense<[[[[1, 1], [1, 1]]], [[[-2, -2], [-2, -2]]]]> : tensor<2x1x2x2xi8>
+  %b = arith.constant dense<[10, -10]> : tensor<2xi32>
+  %0 = qc.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, input_zp = 3 : i32, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>, weight_zp = 0 : i32} : (tensor<1x1x2x2xi8>, tensor<2x1x2x2xi8>, tensor<2xi32>) -> tensor<1x2x2x2xi32>
+  return %0 : tensor<1x2x2x2xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func @depthwise
+// CHECK: linalg.depthwise_conv_2d_nchw_chw {{.*}} ins(%arg0, %{{.*}} : tensor<1x2x3x3xi8>, tensor<2x3x3xi8>)
+func.func @depthwise(%x: tensor<1x2x3x3xi8>) -> tensor<1x2x1x1xi32> {
+  %w = arith.constant dense<1> : tensor<2x1x3x3xi8>
+  %b = arith.constant dense<0> : tensor<2xi32>
+  %0 = qc.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 2 : i64, input_zp = 0 : i32, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, weight_zp = 0 : i32} : (tensor<1x2x3x3xi8>, tensor<2x1x3x3xi8>, tensor<2xi32>) -> tensor<1x2x1x1xi32>
+  return %0 : tensor<1x2x1x1xi32>
+}
+
+// -----
+
+// The weight is transposed to [K, N] at compile time.
+// CHECK-LABEL: func @gemm
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[}}1, 3], [2, 4]]> : tensor<2x2xi8>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[-3, -7]> : tensor<2xi32>
+// CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[B]] : tensor<2xi32>) outs({{.*}}) dimensions = [0]
+// CHECK: linalg.matmul ins(%arg0, %[[W]] : tensor<1x2xi8>, tensor<2x2xi8>) outs(%[[INIT]] : tensor<1x2xi32>)
+func.func @gemm(%x: tensor<1x2xi8>) -> tensor<1x2xi32> {
+  %w = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %b = arith.constant dense<0> : tensor<2xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 1 : i32, weight_zp = 0 : i32} : (tensor<1x2xi8>, tensor<2x2xi8>, tensor<2xi32>) -> tensor<1x2xi32>
+  return %0 : tensor<1x2xi32>
+}
+
+// -----
+
+// CHECK-LABEL: func @requantize
+// CHECK-DAG: %[[M:.*]] = arith.constant dense<[1073741824, 1610612736]> : tensor<2xi32>
+// CHECK-DAG: %[[S:.*]] = arith.constant dense<[31, 30]> : tensor<2xi8>
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[M]], %[[S]] : tensor<1x2xi32>, tensor<2xi32>, tensor<2xi8>)
+// CHECK: ^bb0(%[[V:.*]]: i32, %[[MM:.*]]: i32, %[[SS:.*]]: i8, %{{.*}}: i8):
+// CHECK: %[[R:.*]] = tosa.apply_scale %[[V]], %[[MM]], %[[SS]] {rounding_mode = DOUBLE_ROUND}
+// CHECK: %[[Z:.*]] = arith.addi %[[R]], %{{.*}}
+// CHECK: arith.maxsi %[[Z]]
+// CHECK: arith.minsi
+// CHECK: arith.trunci {{.*}} : i32 to i8
+func.func @requantize(%x: tensor<1x2xi32>) -> tensor<1x2xi8> {
+  %0 = qc.requantize %x {axis = 1 : i64, input_zp = 0 : i32, output_zp = 7 : i32, min = -128 : i32, max = 127 : i32, scale = array<f64: 0.5, 1.5>, multiplier = array<i32: 1073741824, 1610612736>, shift = array<i32: 31, 30>} : tensor<1x2xi32> -> tensor<1x2xi8>
+  return %0 : tensor<1x2xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func @quantize_dequantize
+// CHECK: arith.divf
+// CHECK: math.roundeven
+// CHECK: arith.fptosi {{.*}} : f32 to i8
+// CHECK: arith.extsi
+// CHECK: arith.subi
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+func.func @quantize_dequantize(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = qc.quantize %x {qtype = !quant.uniform<i8:f32, 0.5:-1>} : tensor<4xf32> -> tensor<4xi8>
+  %1 = qc.dequantize %0 {qtype = !quant.uniform<i8:f32, 0.5:-1>} : tensor<4xi8> -> tensor<4xf32>
+  return %1 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @pools
+// CHECK: tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 0, 0]
+// CHECK: linalg.pooling_nchw_max
+// CHECK: arith.subi
+// CHECK: linalg.pooling_nchw_sum
+func.func @pools(%x: tensor<1x1x4x4xi8>) -> (tensor<1x1x2x2xi8>, tensor<1x1x2x2xi32>) {
+  %0 = qc.max_pool2d %x {kernel = array<i64: 3, 3>, pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x4x4xi8> -> tensor<1x1x2x2xi8>
+  %1 = qc.sum_pool2d %x {input_zp = 2 : i32, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x4x4xi8> -> tensor<1x1x2x2xi32>
+  return %0, %1 : tensor<1x1x2x2xi8>, tensor<1x1x2x2xi32>
+}

@@ -1,0 +1,57 @@
+// RUN: qc-opt %s -split-input-file --qc-fake-to-real -verify-diagnostics
+
+func.func @unquantized_input(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<2x2xf32>
+  %b = arith.constant dense<0.0> : tensor<2xf32>
+  // expected-error @+1 {{is not quantized (run --qc-annotate)}}
+  %0 = qc.gemm %x, %w, %b : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  return %0 : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @unquantized_weight(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x2xf32>
+  %w = arith.constant dense<1.0> : tensor<2x2xf32>
+  %b = arith.constant dense<0.0> : tensor<2xf32>
+  // expected-error @+1 {{weight and bias are not quantized}}
+  %1 = qc.gemm %0, %w, %b : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x2xf32>
+  return %2 : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @unquantized_output(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x1x2x2xf32>
+  // expected-error @+1 {{output of this op is not quantized}}
+  %1 = qc.max_pool2d %0 {kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x2x2xf32> -> tensor<1x1x1x1xf32>
+  return %1 : tensor<1x1x1x1xf32>
+}
+
+// -----
+
+func.func @unsupported(%x: tensor<1x2xf32>, %s: tensor<1xi8>) -> tensor<1x2xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x2xf32>
+  // expected-error @+1 {{cannot convert 'tosa.mul' to integer arithmetic}}
+  %1 = tosa.mul %0, %0, %s : (tensor<1x2xf32>, tensor<1x2xf32>, tensor<1xi8>) -> tensor<1x2xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x2xf32>
+  return %2 : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @avgpool_padding(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x1x2x2xf32>
+  // expected-error @+1 {{integer average pooling with padding and count_include_pad = 0 is not supported}}
+  %1 = qc.avg_pool2d %0 {count_include_pad = false, kernel = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x1x2x2xf32>
+  return %2 : tensor<1x1x2x2xf32>
+}
+
+// -----
+
+func.func @float_result(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  // expected-error @+1 {{result 0 is not quantized}}
+  return %x : tensor<1x2xf32>
+}
