@@ -17,7 +17,8 @@ LogicalResult makeDyadic(RequantizeOp op) {
   if (op.isDyadic())
     return success();
   SmallVector<int32_t> mult, shift;
-  for (double s : op.getScale()) {
+  ArrayRef<double> scales = *op.getScale();
+  for (double s : scales) {
     std::optional<Dyadic> d = toDyadic(s);
     if (!d)
       return op.emitError() << "rescale factor " << s
@@ -28,6 +29,7 @@ LogicalResult makeDyadic(RequantizeOp op) {
   Builder b(op.getContext());
   op.setMultiplierAttr(b.getDenseI32ArrayAttr(mult));
   op.setShiftAttr(b.getDenseI32ArrayAttr(shift));
+  op.removeScaleAttr(); // no float left in the integer program
   return success();
 }
 
@@ -57,7 +59,10 @@ bool isIdentity(RequantizeOp op) {
   if (op.getMin() != -(int64_t(1) << (w - 1)) ||
       op.getMax() != (int64_t(1) << (w - 1)) - 1)
     return false;
-  return llvm::all_of(op.getScale(), [](double s) { return s == 1.0; });
+  if (!op.getScale())
+    return false;
+  ArrayRef<double> scales = *op.getScale();
+  return llvm::all_of(scales, [](double s) { return s == 1.0; });
 }
 
 struct FoldRescalePass : public qc::impl::QCFoldRescaleBase<FoldRescalePass> {

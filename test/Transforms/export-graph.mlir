@@ -8,7 +8,7 @@
 
 // JSON: "format":"qc-graph"
 // JSON-SAME: "functions":[{"args":[{"id":0,"name":"input","type":{"dtype":"i32","shape":[1,2]}}]
-// JSON-SAME: "attrs":{"axis":1,"input_zp":0,"max":127,"min":-128,"multiplier":[1073741824,1073741824],"output_zp":-3,"scale":[0.5,0.25],"shift":[31,32]}
+// JSON-SAME: "attrs":{"axis":1,"input_zp":0,"max":127,"min":-128,"multiplier":[1073741824,1073741824],"output_zp":-3,"shift":[31,32]}
 // JSON-SAME: "op":"qc.requantize"
 // JSON-SAME: "attrs":{"qtype":{"axis":-1,"qmax":127,"qmin":-128,"scales":[0.25],"zero_points":[-3]}}
 // JSON-SAME: "op":"qc.dequantize"
@@ -16,7 +16,7 @@
 
 // ERR: error: cannot write '{{.*}}missing-dir/x.json'
 func.func @g(%x: tensor<1x2xi32> loc("input")) -> tensor<1x2xf32> {
-  %0 = qc.requantize %x {axis = 1 : i64, input_zp = 0 : i32, output_zp = -3 : i32, min = -128 : i32, max = 127 : i32, scale = array<f64: 0.5, 0.25>, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: 31, 32>} : tensor<1x2xi32> -> tensor<1x2xi8>
+  %0 = qc.requantize %x {axis = 1 : i64, input_zp = 0 : i32, output_zp = -3 : i32, min = -128 : i32, max = 127 : i32, multiplier = array<i32: 1073741824, 1073741824>, shift = array<i32: 31, 32>} : tensor<1x2xi32> -> tensor<1x2xi8>
   %1 = qc.dequantize %0 {qtype = !quant.uniform<i8:f32, 0.25:-3>} : tensor<1x2xi8> -> tensor<1x2xf32>
   return %1 : tensor<1x2xf32>
 }

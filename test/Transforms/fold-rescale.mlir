@@ -3,7 +3,8 @@
 // integer-spec.md 9.1: M = 0.0072474273 -> multiplier 1992157647, shift 38.
 // The clamp after the requantize folds into its bounds.
 // CHECK-LABEL: func @dyadic_and_clamp
-// CHECK: %[[R:.*]] = qc.requantize %arg0 {axis = -1 : i64, input_zp = 0 : i32, max = -104 : i32, min = -128 : i32, multiplier = array<i32: 1992157647>, output_zp = -128 : i32, scale = array<f64: 0.0072474273{{[0-9]*}}>, shift = array<i32: 38>}
+// The real scale is replaced: no float is left.
+// CHECK: %[[R:.*]] = qc.requantize %arg0 {axis = -1 : i64, input_zp = 0 : i32, max = -104 : i32, min = -128 : i32, multiplier = array<i32: 1992157647>, output_zp = -128 : i32, shift = array<i32: 38>}
 // CHECK-NOT: tosa.clamp
 // CHECK: return %[[R]]
 func.func @dyadic_and_clamp(%x: tensor<4xi32>) -> tensor<4xi8> {

@@ -80,8 +80,9 @@ def QCFakeToReal : Pass<"qc-fake-to-real", "::mlir::func::FuncOp"> {
 def QCFoldRescale : Pass<"qc-fold-rescale", "::mlir::func::FuncOp"> {
   let summary = "Dyadic rescale folding";
   let description = [{
-    Gives every `qc.requantize` its dyadic form (`multiplier * 2^-shift`,
-    TFLite QuantizeMultiplier, TOSA shift convention), folds a following
+    Replaces the real scale of every `qc.requantize` by its dyadic form
+    (`multiplier * 2^-shift`, TFLite QuantizeMultiplier, TOSA shift
+    convention), so no float remains in the program; folds a following
     integer `tosa.clamp` (ReLU / ReLU6 / Clip) into the requantize clamp, and
     erases identity requantizes (scale exactly 1, equal zero points, same
     type, full-range clamp). A factor too large for a 32-bit multiplier

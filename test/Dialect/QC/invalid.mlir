@@ -333,3 +333,11 @@ func.func @sumpool_zp(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x2x2xi32> {
   %0 = qc.sum_pool2d %x {input_zp = 1000 : i32, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xi8> -> tensor<1x2x2x2xi32>
   return %0 : tensor<1x2x2x2xi32>
 }
+
+// -----
+
+func.func @rq_no_factor(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{needs a scale or a multiplier and shift}}
+  %0 = qc.requantize %x {axis = -1 : i64, input_zp = 0 : i32, output_zp = 0 : i32, min = -128 : i32, max = 127 : i32} : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}

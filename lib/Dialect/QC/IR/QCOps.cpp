@@ -75,7 +75,9 @@ LogicalResult RequantizeOp::verify() {
   auto outTy = getOutput().getType();
   int64_t rank = inTy.getRank();
   int64_t axis = getAxis();
-  size_t n = getScale().size();
+  if (!getScale() && !isDyadic())
+    return emitOpError("needs a scale or a multiplier and shift");
+  size_t n = getNumFactors();
   if (axis == -1) {
     if (n != 1)
       return emitOpError("per-tensor requantize needs 1 scale, got ") << n;
@@ -87,13 +89,14 @@ LogicalResult RequantizeOp::verify() {
       return emitOpError("has ") << n << " scales but dimension " << axis
                                  << " has size " << dim;
   }
-  for (double s : getScale())
+  for (double s : getScale().value_or(ArrayRef<double>()))
     if (!(s > 0.0) || !std::isfinite(s))
       return emitOpError("scale must be finite and positive, got ") << s;
   if (getMultiplier().has_value() != getShift().has_value())
     return emitOpError("multiplier and shift must be given together");
   if (isDyadic()) {
-    if (getMultiplier()->size() != n || getShift()->size() != n)
+    if (getMultiplier()->size() != getShift()->size() ||
+        (getScale() && getScale()->size() != getMultiplier()->size()))
       return emitOpError("multiplier and shift need one entry per scale");
     for (auto [m, s] : llvm::zip(*getMultiplier(), *getShift())) {
       if (m < 0)

@@ -101,7 +101,7 @@ def QC_RequantizeOp : QC_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
     (`axis = -1`) or per channel along `axis`.
 
     Before `--qc-fold-rescale` the factor is the real `scale` (one entry per
-    channel). The fold pass adds `multiplier` and `shift` so that
+    channel). The fold pass replaces it by `multiplier` and `shift` so that
     `scale ~= multiplier * 2^-shift` with `multiplier` in [2^30, 2^31) (or 0),
     and `rescale(v) = (v * multiplier + r) >> shift` evaluated in int64 with
     TOSA double rounding: `r = 2^(shift-1)`, plus `+-2^30` (sign of `v`) when
@@ -118,7 +118,7 @@ def QC_RequantizeOp : QC_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
   let arguments = (ins QC_IntTensor:$input,
                        QC_I32Attr:$input_zp, QC_I32Attr:$output_zp, QC_I64Attr:$axis,
                        QC_I32Attr:$min, QC_I32Attr:$max,
-                       DenseF64ArrayAttr:$scale,
+                       OptionalAttr<DenseF64ArrayAttr>:$scale,
                        OptionalAttr<DenseI32ArrayAttr>:$multiplier,
                        OptionalAttr<DenseI32ArrayAttr>:$shift);
   let results = (outs QC_IntTensor:$output);
@@ -126,6 +126,10 @@ def QC_RequantizeOp : QC_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
   let extraClassDeclaration = [{
     /// True when the op carries the dyadic (multiplier, shift) form.
     bool isDyadic() { return getMultiplier().has_value(); }
+    /// Number of factors: 1 per tensor, else the channel count.
+    size_t getNumFactors() {
+      return getScale() ? getScale()->size() : getMultiplier()->size();
+    }
   }];
 }
 

@@ -1,0 +1,109 @@
+"""End to end on the development models: accuracy, bit-exactness against the
+independent numpy integer reference, integer-only final IR, any batch size."""
+import re
+
+import numpy as np
+import pytest
+
+from conftest import model_path, run_qc, load_test_data
+from qc import floatref, intref, onnx_import
+from qc.runtime import CompiledModel
+
+MODELS = ["cnn_bn", "kws_mlp", "mobilenet_dw"]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_accuracy_within_half_a_point(name, compiled, tmp_path):
+    out = compiled(name)
+    x, y = load_test_data(name)
+    np.save(tmp_path / "x.npy", x)
+    run_qc("run", out, "--input", tmp_path / "x.npy", "--output", tmp_path / "y.npy")
+    yq = np.load(tmp_path / "y.npy")
+    assert yq.dtype == np.float32 and yq.shape == (len(x), 10)
+    g = onnx_import.import_onnx(model_path(name))
+    yf = np.concatenate([floatref.run(g, x[i:i + 500]) for i in range(0, len(x), 500)])
+    acc_f = np.mean(yf.argmax(1) == y) * 100
+    acc_q = np.mean(yq.argmax(1) == y) * 100
+    print(f"{name}: float {acc_f:.2f}% int8 {acc_q:.2f}%")
+    assert abs(acc_q - acc_f) <= 0.5, (acc_f, acc_q)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_bit_exact_against_numpy_reference(name, compiled):
+    out = compiled(name)
+    x, _ = load_test_data(name)
+    got = CompiledModel(out)(x)
+    ref = intref.run(intref.load(out / "graph.json"), x)
+    assert ref.dtype == np.float32
+    # Bit for bit: the dequantized outputs determine the int8 outputs exactly.
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
+
+
+_FLOAT = re.compile(r"\bf(16|32|64)\b|bf16")
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_final_ir_is_integer_only(name, compiled):
+    """Between the input quantize and the output dequantize, no op touches a
+    float type (checked on the IR text after fold-rescale)."""
+    ir = (compiled(name) / "ir" / "04-fold-rescale.mlir").read_text()
+    body = ir.split("{", 2)[2]  # skip the module and function headers
+    ops = [l for l in body.splitlines() if "=" in l and not l.lstrip().startswith("#")]
+    assert any("qc.quantize" in l for l in ops) and any("qc.dequantize" in l for l in ops)
+    offenders = [l for l in ops if _FLOAT.search(l.split(" loc(")[0])
+                 and "qc.quantize" not in l and "qc.dequantize" not in l]
+    assert offenders == []
+    assert "qc.requantize" in ir and "multiplier" in ir
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 17])
+def test_any_batch_size(n, compiled):
+    out = compiled("cnn_bn")
+    x, _ = load_test_data("cnn_bn")
+    m = CompiledModel(out)
+    full = m(x[:17])
+    y = m(np.ascontiguousarray(x[:n]))
+    assert y.shape == (n, 10)
+    np.testing.assert_array_equal(y, full[:n])
+
+
+def test_outdir_contents(compiled):
+    out = compiled("kws_mlp")
+    for f in ["manifest.json", "stats.json", "graph.json", "libqc_model.so", "qc_model.h",
+              "ir/00-import.mlir", "ir/01-fold-batchnorm.mlir", "ir/02-annotate.mlir",
+              "ir/03-fake-to-real.mlir", "ir/04-fold-rescale.mlir", "ir/05-llvm.mlir"]:
+        assert (out / f).exists(), f
+    header = (out / "qc_model.h").read_text()
+    assert "int qc_model_run(const float *input, float *output, int64_t batch);" in header
+    assert "#define QC_MODEL_INPUT_SAMPLE_ELEMENTS 490" in header
+    # Batch norm is folded away before quantization.
+    assert "qc.batch_norm" in (out / "ir/00-import.mlir").read_text()
+    assert "qc.batch_norm" not in (out / "ir/01-fold-batchnorm.mlir").read_text()
+
+
+def test_c_abi_from_c(compiled, tmp_path):
+    """The header and library work from plain C."""
+    import subprocess
+    out = compiled("kws_mlp")
+    x, _ = load_test_data("kws_mlp")
+    x[:2].tofile(tmp_path / "x.bin")
+    src = tmp_path / "main.c"
+    src.write_text("""
+#include <stdio.h>
+#include "qc_model.h"
+int main(int argc, char **argv) {
+  float in[2 * QC_MODEL_INPUT_SAMPLE_ELEMENTS], out[2 * QC_MODEL_OUTPUT_SAMPLE_ELEMENTS];
+  FILE *f = fopen(argv[1], "rb");
+  if (fread(in, sizeof(float), 2 * QC_MODEL_INPUT_SAMPLE_ELEMENTS, f) != 2 * QC_MODEL_INPUT_SAMPLE_ELEMENTS) return 2;
+  if (qc_model_run(in, out, -1) != 1) return 3;
+  if (qc_model_run(in, out, 2)) return 4;
+  fwrite(out, sizeof(float), 2 * QC_MODEL_OUTPUT_SAMPLE_ELEMENTS, stdout);
+  return 0;
+}
+""")
+    exe = tmp_path / "main"
+    subprocess.run(["cc", "-I", str(out), str(src), str(out / "libqc_model.so"),
+                    f"-Wl,-rpath,{out}", "-o", str(exe)], check=True)
+    res = subprocess.run([str(exe), str(tmp_path / "x.bin")], capture_output=True, check=True)
+    got = np.frombuffer(res.stdout, dtype=np.float32).reshape(2, 10)
+    np.testing.assert_array_equal(got, CompiledModel(out)(x[:2]))
