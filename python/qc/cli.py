@@ -86,6 +86,19 @@ def _timed(fn, x, reps=3):
     return out, best
 
 
+def _integer_weight_bytes(graph_path):
+    """Bytes of the integer constants of the compiled graph."""
+    from . import intref
+    width = {"i8": 1, "i32": 4}
+    total = 0
+    for f in intref.load(graph_path)["functions"]:
+        for op in f["ops"]:
+            if op["op"] == "arith.constant":
+                t = op["attrs"]["value"]["type"]
+                total += width.get(t["dtype"], 0) * int(np.prod(t["shape"]))
+    return total
+
+
 def cmd_eval(args):
     from . import floatref, onnx_import
     from .runtime import CompiledModel
@@ -103,12 +116,14 @@ def cmd_eval(args):
     used = {i for n in g.nodes for i in n.inputs if g.is_const(i)}
     fsize = sum(g.constants[i].nbytes for i in used)
     qsize = os.path.getsize(os.path.join(args.outdir, m.manifest["library"]))
+    wsize = _integer_weight_bytes(os.path.join(args.outdir, m.manifest["graph"]))
     n = len(x)
     print(f"samples          {n}")
     print(f"float accuracy   {accf:.2f}%   (numpy float32 reference)")
     print(f"int8 accuracy    {accq:.2f}%   (compiled, integer-only)")
     print(f"delta            {accq - accf:+.2f} points; top-1 agreement {agree:.2f}%")
-    print(f"size             float weights {fsize / 1024:.1f} KiB; compiled library {qsize / 1024:.1f} KiB")
+    print(f"size             float weights {fsize / 1024:.1f} KiB; int8/int32 weights {wsize / 1024:.1f} KiB "
+          f"({fsize / max(wsize, 1):.1f}x smaller); library {qsize / 1024:.1f} KiB")
     print(f"time per sample  float (numpy) {tf / n * 1e3:.3f} ms; int8 (compiled) {tq / n * 1e3:.3f} ms")
 
 

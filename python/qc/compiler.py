@@ -114,8 +114,10 @@ def prepare_outdir(outdir, force):
         if outdir.is_dir() and not (outdir / "manifest.json").exists() and any(outdir.iterdir()):
             raise QCError(f"'{outdir}' exists and is not a qc output directory; refusing to replace it")
     parent = outdir.resolve().parent
-    if not parent.exists():
-        raise QCError(f"parent directory '{parent}' does not exist")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise QCError(f"cannot create '{parent}': {e.strerror}")
     if not os.access(parent, os.W_OK):
         raise QCError(f"cannot write into '{parent}'")
     return outdir, Path(tempfile.mkdtemp(prefix=f".{outdir.name}.partial-", dir=parent))

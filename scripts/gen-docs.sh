@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Regenerates docs/generated/ (dialect and pass references from ODS, CLI
+# reference from the --help texts). Run after changing ODS, Passes.td or cli.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ninja -C build qc-docs >/dev/null
+mkdir -p docs/generated
+cp build/docs/Dialects/QCDialect.md docs/generated/QCDialect.md
+cp build/docs/Passes/QCTransformPasses.md docs/generated/QCTransformPasses.md
+cp build/docs/Passes/QCConversionPasses.md docs/generated/QCConversionPasses.md
+PYTHONPATH=python /usr/bin/python3 -m qc.clidoc > docs/cli.md

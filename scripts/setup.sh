@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs qc's build and test dependencies from Debian (bookworm) when any is
+# missing. Runs as root or through sudo.
+set -euo pipefail
+PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev
+      llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+      python3-numpy python3-onnx python3-pytest)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  echo "qc setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
