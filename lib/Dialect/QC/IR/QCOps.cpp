@@ -50,24 +50,28 @@ LogicalResult FakeQuantOp::verify() {
   return verifyQType(*this, getQtype(), getInput().getType());
 }
 
-LogicalResult QuantizeOp::verify() {
-  if (failed(verifyQType(*this, getQtype(), getInput().getType())))
+/// The float side of a quantize / dequantize matches `qtype`; the integer
+/// side (`which`) has the qtype's storage width.
+static LogicalResult verifyStorage(Operation *op, Type qtype,
+                                   RankedTensorType floatSide, Type intElt,
+                                   StringRef which) {
+  if (failed(verifyQType(op, qtype, floatSide)))
     return failure();
-  unsigned w = asQType(getQtype()).getStorageTypeIntegralWidth();
-  if (!isInt(getOutput().getType().getElementType(), w))
-    return emitOpError("result element type must be i")
-           << w << " to match the qtype storage";
+  unsigned w = asQType(qtype).getStorageTypeIntegralWidth();
+  if (!isInt(intElt, w))
+    return op->emitOpError() << which << " element type must be i" << w
+                             << " to match the qtype storage";
   return success();
 }
 
+LogicalResult QuantizeOp::verify() {
+  return verifyStorage(*this, getQtype(), getInput().getType(),
+                       getOutput().getType().getElementType(), "result");
+}
+
 LogicalResult DequantizeOp::verify() {
-  if (failed(verifyQType(*this, getQtype(), getInput().getType())))
-    return failure();
-  unsigned w = asQType(getQtype()).getStorageTypeIntegralWidth();
-  if (!isInt(getInput().getType().getElementType(), w))
-    return emitOpError("input element type must be i")
-           << w << " to match the qtype storage";
-  return success();
+  return verifyStorage(*this, getQtype(), getOutput().getType(),
+                       getInput().getType().getElementType(), "input");
 }
 
 LogicalResult RequantizeOp::verify() {
