@@ -3,9 +3,9 @@
 #include "qc/Transforms/Passes.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "qc/Transforms/QuantParams.h"
+#include "qc/Transforms/Statistics.h"
 #include "qc/Transforms/Utils.h"
 
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <cmath>
@@ -31,8 +31,7 @@ struct AnnotatePass : public qc::impl::QCAnnotateBase<AnnotatePass> {
   }
 
 private:
-  llvm::json::Value stats = nullptr;
-  const llvm::json::Object *tensors = nullptr;
+  std::optional<Statistics> stats;
   DenseMap<Value, Type> qtypeOf;
   DenseSet<Operation *> fusedClamps;
 
@@ -42,44 +41,23 @@ private:
     if (!buf)
       return f.emitError() << "cannot read statistics file '" << statsFile
                            << "': " << buf.getError().message();
-    auto parsed = llvm::json::parse((*buf)->getBuffer());
-    if (!parsed)
-      return f.emitError() << "statistics file '" << statsFile
-                           << "' is not valid JSON: "
-                           << llvm::toString(parsed.takeError());
-    stats = std::move(*parsed);
-    const llvm::json::Object *root = stats.getAsObject();
-    tensors = root ? root->getObject("tensors") : nullptr;
-    if (!tensors)
-      return f.emitError() << "statistics file '" << statsFile
-                           << "' has no \"tensors\" object";
+    std::string err;
+    stats = Statistics::parse((*buf)->getBuffer(), err);
+    if (!stats)
+      return f.emitError() << "statistics file '" << statsFile << "' " << err;
     return success();
   }
 
-  /// The calibrated range of a tensor: "range" [lo, hi] when calibration
-  /// chose one, else "min" / "max".
   FailureOr<std::pair<double, double>> rangeOf(Value v, Operation *at) {
     std::string name = getTensorName(v);
     if (name.empty())
       return at->emitError("a tensor without a name location cannot be "
                            "matched to statistics");
-    const llvm::json::Object *entry = tensors->getObject(name);
-    if (!entry)
-      return at->emitError() << "no statistics for tensor '" << name
-                             << "' in '" << statsFile << "'";
-    std::optional<double> lo, hi;
-    if (const llvm::json::Array *r = entry->getArray("range");
-        r && r->size() == 2) {
-      lo = (*r)[0].getAsNumber();
-      hi = (*r)[1].getAsNumber();
-    } else {
-      lo = entry->getNumber("min");
-      hi = entry->getNumber("max");
-    }
-    if (!lo || !hi || !std::isfinite(*lo) || !std::isfinite(*hi) || *lo > *hi)
-      return at->emitError() << "statistics for tensor '" << name
-                             << "' are missing, not finite or inverted";
-    return std::make_pair(*lo, *hi);
+    std::string err;
+    auto r = stats->range(name, err);
+    if (!r)
+      return at->emitError() << err << " in '" << statsFile << "'";
+    return *r;
   }
 
   Value insertFakeQuant(Value v, Type qtype) {
@@ -138,7 +116,9 @@ private:
       double m = 0;
       for (size_t i = 0; i < per; ++i)
         m = std::max(m, std::abs((*w)[o * per + i]));
-      double s = m > 0 ? static_cast<float>(m / 127.0) : 1.0;
+      // An all-zero channel takes the scale of |w| = 1; only its bias
+      // matters, at scale s_in / 127.
+      double s = static_cast<float>((m > 0 ? m : 1.0) / 127.0);
       sW.push_back(s);
       sB.push_back(sIn * s);
     }

@@ -119,6 +119,28 @@ private:
     record(outFq, r);
   }
 
+  /// Proves that no int32 accumulator of the layer can overflow: per output
+  /// channel, sum(|w|) * max|x - zp| + |bias| must fit int32. The bound uses
+  /// the actual integer weights, so it is exact for the worst input.
+  LogicalResult checkAccumulator(Operation *op, ArrayRef<int64_t> w,
+                                 ArrayRef<int64_t> bias, size_t outCh,
+                                 const QParams &in) {
+    int64_t xMax = std::max(in.zp() - in.qmin, in.qmax - in.zp());
+    size_t per = w.size() / outCh;
+    for (size_t o = 0; o < outCh; ++o) {
+      int64_t sum = 0;
+      for (size_t i = 0; i < per; ++i)
+        sum += std::abs(w[o * per + i]);
+      int64_t bound = sum * xMax + std::abs(bias[o]);
+      if (bound > INT32_MAX)
+        return op->emitError()
+               << "int32 accumulator may overflow in output channel " << o
+               << ": worst case |acc| = " << bound << " > 2^31 - 1 (K = " << per
+               << ", sum |w| = " << sum << ", max |x - zp| = " << xMax << ")";
+    }
+    return success();
+  }
+
   template <typename OpTy>
   LogicalResult convertMac(OpTy op) {
     auto in = lookup(op, op.getInput());
@@ -154,6 +176,8 @@ private:
       bInt.push_back(static_cast<int64_t>(qb));
       accScale.push_back(in->q.scale() * sw);
     }
+    if (failed(checkAccumulator(op, wInt, bInt, outCh, in->q)))
+      return failure();
     OpBuilder b(op);
     Location loc = op.getLoc();
     Value wc = createConstant(b, wFq.getLoc(),

@@ -38,8 +38,8 @@ quant::UniformQuantizedType qc::activationType(MLIRContext *ctx, double lo,
   lo = std::min(lo, 0.0);
   hi = std::max(hi, 0.0);
   double scale = (hi - lo) / 255.0;
-  if (!(scale > 0.0))
-    return fixedType(ctx, 1.0, 0); // all-zero tensor: any scale is exact
+  if (!(scale > 0.0)) // all-zero tensor: every scale is exact; keep it fine
+    return fixedType(ctx, static_cast<float>(1.0 / 255.0), -128);
   scale = static_cast<float>(scale);
   double zpf = -128.0 - lo / scale;
   int64_t zp = static_cast<int64_t>(std::nearbyint(zpf));

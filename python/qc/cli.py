@@ -22,8 +22,12 @@ def _parser():
                                    "(per-channel symmetric weights, asymmetric activations), "
                                    "lower it to native code and write OUTDIR.")
     c.add_argument("model", metavar="MODEL.onnx", help="float32 ONNX model")
-    c.add_argument("--calib", metavar="CALIB.npy", required=True,
-                   help="calibration inputs, float32 array [N, ...] matching the model input")
+    src = c.add_mutually_exclusive_group(required=True)
+    src.add_argument("--calib", metavar="CALIB.npy",
+                     help="calibration inputs, float32 array [N, ...] matching the model input")
+    src.add_argument("--stats", metavar="STATS.json",
+                     help="reuse a statistics file (e.g. OUTDIR/stats.json of an earlier compile) "
+                          "instead of calibrating")
     c.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                    help="output directory: library, header, IR after each stage, statistics")
     c.add_argument("--force", action="store_true",
@@ -60,7 +64,8 @@ def _load_npy(path, what):
 def cmd_compile(args):
     from .compiler import compile_model
     log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
-    compile_model(args.model, args.calib, args.output, force=args.force, log=log)
+    compile_model(args.model, args.calib, args.output, force=args.force, log=log,
+                  stats_file=args.stats)
 
 
 def cmd_run(args):

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from . import calibrate, onnx_import, tools
@@ -123,12 +124,16 @@ def prepare_outdir(outdir, force):
     return outdir, Path(tempfile.mkdtemp(prefix=f".{outdir.name}.partial-", dir=parent))
 
 
-def compile_model(model, calib, outdir, force=False, log=print):
+def compile_model(model, calib, outdir, force=False, log=print, stats_file=None):
+    """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
+    path) or, when `stats_file` is given, from that statistics file."""
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
-    if calib is None:
-        raise QCError("--calib is required: qc quantizes from calibration statistics")
-    xc = calibrate.load_calibration(calib, graph)
+    if (calib is None) == (stats_file is None):
+        raise QCError("give exactly one of --calib (calibration inputs) and --stats (a statistics file)")
+    xc = calibrate.load_calibration(calib, graph) if calib is not None else None
+    if stats_file is not None and not Path(stats_file).is_file():
+        raise QCError(f"statistics file '{stats_file}' not found")
     final, tmp = prepare_outdir(outdir, force)
     try:
         (tmp / "ir").mkdir()
@@ -136,13 +141,21 @@ def compile_model(model, calib, outdir, force=False, log=print):
         ir.write_text(onnx_import.to_mlir(graph))
         log(f"imported {len(graph.nodes)} nodes from {model}")
         stats = tmp / "stats.json"
-        calibrate.write_stats(stats, Path(model).name, len(xc), calibrate.collect(graph, xc))
-        log(f"calibrated on {len(xc)} samples")
+        if xc is not None:
+            calibrate.write_stats(stats, Path(model).name, len(xc), calibrate.collect(graph, xc))
+            log(f"calibrated on {len(xc)} samples")
+            annotate_stats = stats
+        else:
+            shutil.copyfile(stats_file, stats)
+            annotate_stats = Path(stats_file)
+            log(f"using statistics from {stats_file}")
         qcopt = tools.tool("qc-opt")
+        delay = float(os.environ.get("QC_STAGE_DELAY", "0"))  # test hook: widen the window for interrupts
         for name, args in STAGES:
+            time.sleep(delay)
             nxt = tmp / "ir" / f"{name}.mlir"
             if args is None:
-                args = [f"--qc-annotate=stats={stats}"]
+                args = [f"--qc-annotate=stats={annotate_stats}"]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
             tools.run([qcopt, str(ir), *args, *extra, "--mlir-print-debuginfo", "-o", str(nxt)],
                       f"stage {name[3:]}", describe)

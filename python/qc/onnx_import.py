@@ -300,4 +300,7 @@ def to_mlir(g, func_name="qc_model"):
     head = (f"func.func @{func_name}(%input: {in_ty} loc({_str(g.input_name)})) -> {out_ty} "
             f"attributes {{llvm.emit_c_interface}} {{")
     body = "\n".join(lines)
-    return (f"module {{\n  {head}\n{body}\n    return {ids[g.output_name]} : {out_ty}\n  }}\n}}\n")
+    # Every op has an explicit location, so no stage's IR mentions the
+    # (temporary) path of the file it was parsed from.
+    return (f"module {{\n  {head}\n{body}\n    return {ids[g.output_name]} : {out_ty} loc(unknown)\n"
+            f"  }} loc({_str(func_name)})\n}} loc(unknown)\n")

@@ -55,3 +55,19 @@ func.func @float_result(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   // expected-error @+1 {{result 0 is not quantized}}
   return %x : tensor<1x2xf32>
 }
+
+// -----
+
+// K = 70000 weights of 127 against inputs up to |x - zp| = 255: the worst
+// case 70000 * 127 * 255 exceeds int32.
+func.func @accumulator_overflow(%x: tensor<1x70000xf32>) -> tensor<1x1xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.5:127>} : tensor<1x70000xf32>
+  %w = arith.constant dense<1.0> : tensor<1x70000xf32>
+  %wq = qc.fake_quant %w {qtype = !quant.uniform<i8<-127:127>:f32:0, {0.007874015748031496}>} : tensor<1x70000xf32>
+  %b = arith.constant dense<0.0> : tensor<1xf32>
+  %bq = qc.fake_quant %b {qtype = !quant.uniform<i32:f32:0, {0.003937007874015748}>} : tensor<1xf32>
+  // expected-error @+1 {{int32 accumulator may overflow in output channel 0: worst case |acc| = 2266950000 > 2^31 - 1 (K = 70000, sum |w| = 8890000, max |x - zp| = 255)}}
+  %1 = qc.gemm %0, %wq, %bq : (tensor<1x70000xf32>, tensor<1x70000xf32>, tensor<1xf32>) -> tensor<1x1xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x1xf32>
+  return %2 : tensor<1x1xf32>
+}

@@ -31,7 +31,8 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
     `qc.fake_quant`:
 
     * activations: asymmetric int8 `[-128, 127]` from the recorded range,
-      widened to contain 0, zero point rounded half to even; a tensor's
+      widened to contain 0, zero point rounded half to even (an all-zero
+      tensor gets scale 1/255, zero point -128); a tensor's
       statistics are looked up by the name in its location (the ONNX tensor
       name);
     * an activation feeding only a ReLU / ReLU6 / Clip (`tosa.clamp`) is not
