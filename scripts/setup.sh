@@ -2,7 +2,7 @@
 # Installs qc's build and test dependencies from Debian (bookworm) when any is
 # missing. Runs as root or through sudo.
 set -euo pipefail
-PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev
+PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev clang-22 libclang-rt-22-dev libfuzzer-22-dev
       llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
       python3-numpy python3-onnx python3-pytest)
 missing=()

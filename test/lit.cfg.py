@@ -3,6 +3,7 @@ import os
 
 import lit.formats
 from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
 
 config.name = "QC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
@@ -16,4 +17,6 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["qc-opt", "mlir-translate", "llc"], tool_dirs)
+# Every pass must leave verifiable IR: verify after each one, explicitly.
+llvm_config.add_tool_substitutions(
+    [ToolSubst("qc-opt", extra_args=["--verify-each"]), "mlir-translate", "llc"], tool_dirs)

@@ -40,10 +40,24 @@ def _pads(node, attrs, rank=2):
     if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
         raise QCError(f"node '{node.name}' ({node.op_type}): auto_pad "
                       f"{attrs['auto_pad']!r} is not supported; export with explicit pads")
-    pads = list(attrs.get("pads", [0] * (2 * rank)))
-    if len(pads) != 4:
-        raise QCError(f"node '{node.name}' ({node.op_type}): only 2-D windows are supported")
-    return pads  # ONNX order [t, l, b, r] == ours
+    return _ints(node, attrs, "pads", [0] * (2 * rank), 4, positive=False)  # [t, l, b, r]
+
+
+def _ints(node, attrs, name, default, n, positive=True):
+    """A list attribute of n ints, each > 0 (or >= 0 when not `positive`)."""
+    v = list(attrs.get(name, default))
+    lo = 1 if positive else 0
+    if len(v) != n or any((not isinstance(x, int)) or x < lo or x > 1 << 20 for x in v):
+        raise QCError(f"node '{node.name}' ({node.op_type}): attribute {name} = {v} is invalid "
+                      f"(need {n} integers >= {lo})")
+    return v
+
+
+def _scalar(node, constants, name):
+    v = constants[name]
+    if v.size != 1 or not np.isfinite(v).all():
+        raise QCError(f"node '{node.name}' ({node.op_type}): '{name}' must be a finite scalar")
+    return float(v.reshape(-1)[0])
 
 
 def import_onnx(path):
@@ -65,6 +79,8 @@ def import_onnx(path):
     for i, d in enumerate(dims):
         if d.HasField("dim_value") and d.dim_value > 0:
             shape.append(d.dim_value)
+        elif d.HasField("dim_value") and i > 0:
+            raise QCError(f"input '{inp.name}' has size {d.dim_value} in dimension {i}")
         elif i == 0:
             shape.append(1)  # symbolic batch: compiled for 1, looped at run time
         else:
@@ -109,15 +125,19 @@ def import_onnx(path):
             if len(xs) != 4 or w.ndim != 4:
                 raise QCError(f"{where}: only 2-D convolution (NCHW) is supported")
             group = a.get("group", 1)
+            if not isinstance(group, int) or group < 1:
+                raise QCError(f"{where}: group {group} is invalid")
             pads = _pads(node, a)
-            strides = list(a.get("strides", [1, 1]))
-            dil = list(a.get("dilations", [1, 1]))
+            strides = _ints(node, a, "strides", [1, 1], 2)
+            dil = _ints(node, a, "dilations", [1, 1], 2)
             if xs[1] % group or w.shape[0] % group or w.shape[1] != xs[1] // group:
                 raise QCError(f"{where}: weight shape {list(w.shape)} does not match "
                               f"input channels {xs[1]} with group {group}")
             b = constants.get(ins[2]) if len(ins) > 2 and ins[2] else np.zeros(w.shape[0], np.float32)
             if b is None:
                 raise QCError(f"{where}: bias must be an initializer")
+            if b.shape != (w.shape[0],):
+                raise QCError(f"{where}: bias has shape {list(b.shape)}, expected [{w.shape[0]}]")
             bn = f"{out}::bias"
             constants[bn] = as_f32(b)
             hw = [conv_out(xs[2 + i], w.shape[2 + i], strides[i], pads[i], pads[2 + i], dil[i])
@@ -134,8 +154,13 @@ def import_onnx(path):
                     raise QCError(f"{where}: parameter '{p}' must be an initializer")
             if len(xs) < 2 or any(constants[p].shape != (xs[1],) for p in ins[1:5]):
                 raise QCError(f"{where}: parameters must have one entry per channel ({xs[1]})")
+            eps = a.get("epsilon", 1e-5)
+            if not (eps >= 0 and np.isfinite(eps)):
+                raise QCError(f"{where}: epsilon {eps} is invalid")
+            if not np.all(constants[ins[4]] + eps > 0):
+                raise QCError(f"{where}: variance + epsilon must be positive")
             shapes[out] = xs
-            nodes.append(Node("batch_norm", out, ins[:5], dict(epsilon=a.get("epsilon", 1e-5)),
+            nodes.append(Node("batch_norm", out, ins[:5], dict(epsilon=eps),
                               node.name, op))
         elif op == "Gemm":
             if a.get("transA", 0):
@@ -145,6 +170,8 @@ def import_onnx(path):
             if ins[1] not in constants:
                 raise QCError(f"{where}: weight must be an initializer")
             w = constants[ins[1]].astype(np.float64)
+            if w.ndim != 2:
+                raise QCError(f"{where}: weight must be 2-D, got shape {list(w.shape)}")
             if not a.get("transB", 0):
                 w = w.T
             w = w * a.get("alpha", 1.0)
@@ -153,8 +180,10 @@ def import_onnx(path):
             if len(ins) > 2 and ins[2]:
                 if ins[2] not in constants:
                     raise QCError(f"{where}: bias must be an initializer")
-                b = np.broadcast_to(constants[ins[2]].astype(np.float64).reshape(-1),
-                                    (w.shape[0],)) * a.get("beta", 1.0)
+                c = constants[ins[2]].astype(np.float64).reshape(-1)
+                if c.size not in (1, w.shape[0]):
+                    raise QCError(f"{where}: bias has {c.size} entries, expected {w.shape[0]}")
+                b = np.broadcast_to(c, (w.shape[0],)) * a.get("beta", 1.0)
             else:
                 b = np.zeros(w.shape[0])
             wn, bn = f"{out}::weight", f"{out}::bias"
@@ -169,8 +198,10 @@ def import_onnx(path):
                     if len(ins) > idx and ins[idx]:
                         if ins[idx] not in constants:
                             raise QCError(f"{where}: min/max must be constants")
-                        v = float(constants[ins[idx]])
+                        v = _scalar(node, constants, ins[idx])
                         lo, hi = (v, hi) if idx == 1 else (lo, v)
+                if np.isnan(lo) or np.isnan(hi) or lo > hi:
+                    raise QCError(f"{where}: clip range [{lo}, {hi}] is invalid")
             shapes[out] = xs
             nodes.append(Node("clamp", out, [x], dict(min=float(lo), max=float(hi)), node.name, op))
         elif op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
@@ -183,8 +214,10 @@ def import_onnx(path):
                     raise QCError(f"{where}: ceil_mode = 1 is not supported")
                 if any(d != 1 for d in a.get("dilations", [1, 1])):
                     raise QCError(f"{where}: dilated pooling is not supported")
-                k = list(a["kernel_shape"])
-                s = list(a.get("strides", [1, 1]))
+                if "kernel_shape" not in a:
+                    raise QCError(f"{where}: kernel_shape is required")
+                k = _ints(node, a, "kernel_shape", [], 2)
+                s = _ints(node, a, "strides", [1, 1], 2)
                 pads = _pads(node, a)
                 cip = bool(a.get("count_include_pad", 0))
             hw = [conv_out(xs[2 + i], k[i], s[i], pads[i], pads[2 + i]) for i in range(2)]

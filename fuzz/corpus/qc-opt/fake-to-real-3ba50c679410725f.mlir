@@ -1,0 +1,8 @@
+func.func @tanh_maxpool(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.0625>} : tensor<1x1x2x2xf32>
+  %1 = qc.max_pool2d %0 {kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x2x2xf32> -> tensor<1x1x1x1xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.0625>} : tensor<1x1x1x1xf32>
+  %3 = tosa.tanh %2 : (tensor<1x1x1x1xf32>) -> tensor<1x1x1x1xf32>
+  %4 = qc.fake_quant %3 {qtype = !quant.uniform<i8:f32, 0.0078125>} : tensor<1x1x1x1xf32>
+  return %4 : tensor<1x1x1x1xf32>
+}
