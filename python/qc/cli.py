@@ -28,6 +28,11 @@ def _parser():
     src.add_argument("--stats", metavar="STATS.json",
                      help="reuse a statistics file (e.g. OUTDIR/stats.json of an earlier compile) "
                           "instead of calibrating")
+    c.add_argument("--calib-method", choices=["minmax", "percentile", "entropy", "mse"],
+                   help="how to choose each activation's range from the calibration histograms "
+                        "(default minmax; with --stats, the file's ranges unless given)")
+    c.add_argument("--percentile", type=float, default=99.99, metavar="P",
+                   help="percentile kept by --calib-method percentile (default 99.99)")
     c.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                    help="output directory: library, header, IR after each stage, statistics")
     c.add_argument("--force", action="store_true",
@@ -65,7 +70,8 @@ def cmd_compile(args):
     from .compiler import compile_model
     log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
     compile_model(args.model, args.calib, args.output, force=args.force, log=log,
-                  stats_file=args.stats)
+                  stats_file=args.stats, calib_method=args.calib_method,
+                  percentile=args.percentile)
 
 
 def cmd_run(args):

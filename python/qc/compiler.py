@@ -124,9 +124,12 @@ def prepare_outdir(outdir, force):
     return outdir, Path(tempfile.mkdtemp(prefix=f".{outdir.name}.partial-", dir=parent))
 
 
-def compile_model(model, calib, outdir, force=False, log=print, stats_file=None):
+def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
+                  calib_method=None, percentile=99.99):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
-    path) or, when `stats_file` is given, from that statistics file."""
+    path) or, when `stats_file` is given, from that statistics file. Ranges
+    are chosen by `calib_method` (default minmax; with a statistics file,
+    the file's own ranges unless a method is given)."""
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
     if (calib is None) == (stats_file is None):
@@ -142,9 +145,21 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None)
         log(f"imported {len(graph.nodes)} nodes from {model}")
         stats = tmp / "stats.json"
         if xc is not None:
-            calibrate.write_stats(stats, Path(model).name, len(xc), calibrate.collect(graph, xc))
-            log(f"calibrated on {len(xc)} samples")
+            tensors = calibrate.cached_collect(graph, model, xc, log)
+            method = calib_method or "minmax"
+            calibrate.apply_method(tensors, method, percentile)
+            calibrate.write_stats(stats, Path(model).name, len(xc), tensors, method,
+                                  percentile if method == "percentile" else None)
+            log(f"calibrated on {len(xc)} samples ({method})")
             annotate_stats = stats
+        elif calib_method:
+            doc = calibrate.read_stats(stats_file)
+            calibrate.apply_method(doc["tensors"], calib_method, percentile)
+            calibrate.write_stats(stats, doc.get("model", Path(model).name), doc.get("samples", 0),
+                                  doc["tensors"], calib_method,
+                                  percentile if calib_method == "percentile" else None)
+            annotate_stats = stats
+            log(f"chose ranges ({calib_method}) from the histograms in {stats_file}")
         else:
             shutil.copyfile(stats_file, stats)
             annotate_stats = Path(stats_file)

@@ -10,6 +10,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "python"))
 BUILD = Path(os.environ.get("QC_BUILD_DIR", REPO / "build"))
 os.environ.setdefault("QC_BUILD_DIR", str(BUILD))
+# Keep the calibration cache of the test run out of the user's ~/.cache.
+if "QC_CACHE_DIR" not in os.environ:
+    import tempfile
+    os.environ["QC_CACHE_DIR"] = tempfile.mkdtemp(prefix="qc-test-cache-")
 MODELS = REPO.parent / "shared" / "models"
 QC = BUILD / "bin" / "qc"
 

@@ -1,3 +1,0 @@
-func.func @float_result(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
-  return %x : tensor<1x2xf32>
-}

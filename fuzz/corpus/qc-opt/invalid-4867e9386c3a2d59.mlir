@@ -1,4 +1,0 @@
-func.func @sumpool_zp(%x: tensor<1x2x4x4xi8>) -> tensor<1x2x2x2xi32> {
-  %0 = qc.sum_pool2d %x {input_zp = 1000 : i32, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xi8> -> tensor<1x2x2x2xi32>
-  return %0 : tensor<1x2x2x2xi32>
-}

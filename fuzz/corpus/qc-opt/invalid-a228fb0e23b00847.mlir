@@ -1,4 +1,0 @@
-func.func @bn_result(%x: tensor<1x4xf32>, %p: tensor<4xf32>) -> tensor<1x5xf32> {
-  %0 = qc.batch_norm %x, %p, %p, %p, %p {epsilon = 1.0e-5 : f32} : (tensor<1x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x5xf32>
-  return %0 : tensor<1x5xf32>
-}

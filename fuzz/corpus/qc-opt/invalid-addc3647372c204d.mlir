@@ -1,4 +1,0 @@
-func.func @gemm_k(%a: tensor<1x5xf32>, %w: tensor<3x4xf32>, %b: tensor<3xf32>) -> tensor<1x3xf32> {
-  %0 = qc.gemm %a, %w, %b : (tensor<1x5xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<1x3xf32>
-  return %0 : tensor<1x3xf32>
-}
