@@ -112,8 +112,11 @@ struct ExportGraphPass : public qc::impl::QCExportGraphBase<ExportGraphPass> {
           types.push_back(tensorType(v.getType()));
         }
         llvm::json::Object attrs;
-        for (NamedAttribute na : op->getAttrs())
+        for (NamedAttribute na : op->getAttrs()) {
+          if (!withConstants && isa<DenseElementsAttr>(na.getValue()))
+            continue;
           attrs[na.getName().str()] = attrToJson(na.getValue());
+        }
         ops.push_back(llvm::json::Object{
             {"op", op->getName().getStringRef().str()},
             {"name", getTensorName(op->getLoc())},

@@ -47,6 +47,8 @@ void foldClamp(tosa::ClampOp clamp) {
   Builder b(rq.getContext());
   rq.setMinAttr(b.getI32IntegerAttr(nlo));
   rq.setMaxAttr(b.getI32IntegerAttr(nhi));
+  // The requantize now produces the clamp's tensor: take its name.
+  rq->setLoc(clamp.getLoc());
   clamp.replaceAllUsesWith(rq.getOutput());
   clamp.erase();
 }

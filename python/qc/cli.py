@@ -22,17 +22,19 @@ def _parser():
                                    "(per-channel symmetric weights, asymmetric activations), "
                                    "lower it to native code and write OUTDIR.")
     c.add_argument("model", metavar="MODEL.onnx", help="float32 ONNX model")
-    src = c.add_mutually_exclusive_group(required=True)
-    src.add_argument("--calib", metavar="CALIB.npy",
-                     help="calibration inputs, float32 array [N, ...] matching the model input")
-    src.add_argument("--stats", metavar="STATS.json",
-                     help="reuse a statistics file (e.g. OUTDIR/stats.json of an earlier compile) "
-                          "instead of calibrating")
+    c.add_argument("--calib", metavar="CALIB.npy",
+                   help="calibration inputs, float32 array [N, ...] matching the model input")
+    c.add_argument("--stats", metavar="STATS.json",
+                   help="reuse a statistics file (e.g. OUTDIR/stats.json of an earlier compile) "
+                        "instead of calibrating; with --calib too, the inputs serve only --report")
     c.add_argument("--calib-method", choices=["minmax", "percentile", "entropy", "mse"],
                    help="how to choose each activation's range from the calibration histograms "
                         "(default minmax; with --stats, the file's ranges unless given)")
     c.add_argument("--percentile", type=float, default=99.99, metavar="P",
                    help="percentile kept by --calib-method percentile (default 99.99)")
+    c.add_argument("--report", action="store_true",
+                   help="measure each quantized tensor against the float model on the calibration "
+                        "data (SQNR, cosine), print the table worst first, write OUTDIR/report.json")
     c.add_argument("-o", "--output", metavar="OUTDIR", required=True,
                    help="output directory: library, header, IR after each stage, statistics")
     c.add_argument("--force", action="store_true",
@@ -71,7 +73,7 @@ def cmd_compile(args):
     log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
     compile_model(args.model, args.calib, args.output, force=args.force, log=log,
                   stats_file=args.stats, calib_method=args.calib_method,
-                  percentile=args.percentile)
+                  percentile=args.percentile, report=args.report)
 
 
 def cmd_run(args):
@@ -150,6 +152,8 @@ def main(argv=None):
     except QCError as e:
         print(f"qc: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into e.g. `head`
+        return 0
     except KeyboardInterrupt:
         print("qc: interrupted", file=sys.stderr)
         return 1

@@ -125,16 +125,18 @@ def prepare_outdir(outdir, force):
 
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
-                  calib_method=None, percentile=99.99):
+                  calib_method=None, percentile=99.99, report=False):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default minmax; with a statistics file,
     the file's own ranges unless a method is given)."""
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
-    if (calib is None) == (stats_file is None):
-        raise QCError("give exactly one of --calib (calibration inputs) and --stats (a statistics file)")
+    if calib is None and stats_file is None:
+        raise QCError("give --calib (calibration inputs) or --stats (a statistics file)")
     xc = calibrate.load_calibration(calib, graph) if calib is not None else None
+    if report and xc is None:
+        raise QCError("--report needs --calib: the report runs the model on the calibration data")
     if stats_file is not None and not Path(stats_file).is_file():
         raise QCError(f"statistics file '{stats_file}' not found")
     final, tmp = prepare_outdir(outdir, force)
@@ -144,7 +146,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         ir.write_text(onnx_import.to_mlir(graph))
         log(f"imported {len(graph.nodes)} nodes from {model}")
         stats = tmp / "stats.json"
-        if xc is not None:
+        if stats_file is None:
             tensors = calibrate.cached_collect(graph, model, xc, log)
             method = calib_method or "minmax"
             calibrate.apply_method(tensors, method, percentile)
@@ -176,6 +178,8 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                       f"stage {name[3:]}", describe)
             ir = nxt
         log("quantized: fold-batchnorm, annotate, fake-to-real, fold-rescale, lower-to-llvm")
+        if report:
+            _write_report(qcopt, graph, tmp, xc, describe, log)
         tools.run([tools.tool("mlir-translate"), "--mlir-to-llvmir", str(ir), "-o", str(tmp / "model.ll")],
                   "translation to LLVM IR")
         tools.run([tools.tool("llc"), "-O3", "-relocation-model=pic", "-filetype=obj",
@@ -207,6 +211,20 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         raise
     log(f"wrote {final}/ (libqc_model.so {os.path.getsize(final / 'libqc_model.so')} bytes)")
     return final
+
+
+def _write_report(qcopt, graph, tmp, x, describe, log):
+    from . import intref
+    from . import report as rep
+    params = tmp / "annotated-params.json"
+    tools.run([qcopt, str(tmp / "ir" / "02-annotate.mlir"),
+               f"--qc-export-graph=output={params} constants=false", "-o", os.devnull],
+              "report", describe)
+    rows = rep.layer_errors(graph, intref.load(params), intref.load(tmp / "graph.json"), x)
+    params.unlink()
+    rep.write(tmp / "report.json", rows, len(x))
+    log(f"per-tensor error on {len(x)} calibration samples (worst first), also in report.json:\n"
+        + rep.format_table(rows))
 
 
 def _prod(xs):

@@ -120,8 +120,9 @@ def load(path):
     return doc
 
 
-def run(doc, x, func="qc_model"):
-    """Evaluates the graph on a batch x [N, ...] (the graph's batch is 1)."""
+def run(doc, x, func="qc_model", observe=None):
+    """Evaluates the graph on a batch x [N, ...] (the graph's batch is 1);
+    `observe(op, value)` sees every op's result."""
     fn = next((f for f in doc["functions"] if f["name"] == func), None)
     if fn is None:
         raise QCError(f"graph has no function '{func}'")
@@ -131,4 +132,6 @@ def run(doc, x, func="qc_model"):
             return env[op["operands"][0]]
         out = run_op(op, [env[i] for i in op["operands"]])
         env[op["results"][0]] = out
+        if observe:
+            observe(op, out)
     raise QCError("graph has no return")

@@ -1,4 +1,4 @@
-// RUN: qc-opt %s -split-input-file --qc-fold-rescale -verify-diagnostics | FileCheck %s
+// RUN: qc-opt %s -split-input-file --qc-fold-rescale -verify-diagnostics --mlir-print-debuginfo | FileCheck %s
 
 // integer-spec.md 9.1: M = 0.0072474273 -> multiplier 1992157647, shift 38.
 // The clamp after the requantize folds into its bounds.
@@ -55,4 +55,16 @@ func.func @too_large(%x: tensor<4xi32>) -> tensor<4xi32> {
   // expected-error @+1 {{rescale factor 1.073742e+09 has no 32-bit dyadic form (must be < 2^29)}}
   %0 = qc.requantize %x {axis = -1 : i64, input_zp = 0 : i32, output_zp = 0 : i32, min = -2147483648 : i32, max = 2147483647 : i32, scale = array<f64: 1073741824.0>} : tensor<4xi32> -> tensor<4xi32>
   return %0 : tensor<4xi32>
+}
+
+// -----
+
+// The folded requantize produces the clamp's tensor, so it takes its name.
+// CHECK-LABEL: func @clamp_location
+// CHECK: qc.requantize {{.*}} loc(#[[L:.*]])
+// CHECK: #[[L]] = loc("relu")
+func.func @clamp_location(%x: tensor<4xi32>) -> tensor<4xi8> {
+  %0 = qc.requantize %x {axis = -1 : i64, input_zp = 0 : i32, output_zp = 0 : i32, min = -128 : i32, max = 127 : i32, scale = array<f64: 0.5>} : tensor<4xi32> -> tensor<4xi8> loc("conv")
+  %1 = tosa.clamp %0 {min_val = 0 : i8, max_val = 127 : i8} : (tensor<4xi8>) -> tensor<4xi8> loc("relu")
+  return %1 : tensor<4xi8>
 }

@@ -102,6 +102,8 @@ def QCExportGraph : Pass<"qc-export-graph", "::mlir::ModuleOp"> {
   let options = [
     Option<"outputFile", "output", "std::string", /*default=*/"\"-\"",
            "Path of the JSON file ('-' for stdout)">,
+    Option<"withConstants", "constants", "bool", /*default=*/"true",
+           "Include the values of dense constants">,
   ];
 }
 
