@@ -26,7 +26,7 @@ struct AnnotatePass : public qc::impl::QCAnnotateBase<AnnotatePass> {
   void runOnOperation() override {
     qtypeOf.clear();
     fusedClamps.clear();
-    if (failed(loadStats()) || failed(annotate()))
+    if (failed(checkOptions()) || failed(loadStats()) || failed(annotate()))
       signalPassFailure();
   }
 
@@ -34,6 +34,21 @@ private:
   std::optional<Statistics> stats;
   DenseMap<Value, Type> qtypeOf;
   DenseSet<Operation *> fusedClamps;
+
+  LogicalResult checkOptions() {
+    func::FuncOp f = getOperation();
+    if (weightGranularity != "per-channel" && weightGranularity != "per-tensor")
+      return f.emitError() << "weights must be per-channel or per-tensor, got '"
+                           << weightGranularity << "'";
+    if (activationScheme != "asymmetric" && activationScheme != "symmetric")
+      return f.emitError() << "activations must be asymmetric or symmetric, "
+                              "got '"
+                           << activationScheme << "'";
+    if (weightBits != 8 && weightBits != 7)
+      return f.emitError() << "weight-bits must be 8 or 7, got "
+                           << static_cast<unsigned>(weightBits);
+    return success();
+  }
 
   LogicalResult loadStats() {
     func::FuncOp f = getOperation();
@@ -76,7 +91,11 @@ private:
     auto r = rangeOf(v, at);
     if (failed(r))
       return failure();
-    insertFakeQuant(v, activationType(v.getContext(), r->first, r->second));
+    insertFakeQuant(v, activationScheme == "symmetric"
+                           ? symmetricActivationType(v.getContext(), r->first,
+                                                     r->second)
+                           : activationType(v.getContext(), r->first,
+                                            r->second));
     return success();
   }
 
@@ -105,27 +124,58 @@ private:
     if (failed(inQ))
       return failure();
     auto w = getConstantF64(op.getWeight());
-    if (!w || !getConstantF64(op.getBias()))
+    auto bias = getConstantF64(op.getBias());
+    if (!w || !bias)
       return op.emitError("weight and bias must be constant");
     MLIRContext *ctx = op.getContext();
     int64_t outCh = op.getWeight().getType().getDimSize(0);
     size_t per = w->size() / outCh;
     double sIn = getQParams(*inQ).scale();
-    SmallVector<double> sW, sB;
+    int64_t qmax = weightBits == 8 ? 127 : 63;
+    bool perTensor = weightGranularity == "per-tensor";
+    // An all-zero channel (or tensor) takes the scale of |w| = 1; only its
+    // bias matters, at scale s_in / qmax.
+    auto scaleFor = [&](double m) {
+      return static_cast<double>(static_cast<float>((m > 0 ? m : 1.0) / qmax));
+    };
+    SmallVector<double> sW;
+    double all = 0;
     for (int64_t o = 0; o < outCh; ++o) {
       double m = 0;
       for (size_t i = 0; i < per; ++i)
         m = std::max(m, std::abs((*w)[o * per + i]));
-      // An all-zero channel takes the scale of |w| = 1; only its bias
-      // matters, at scale s_in / 127.
-      double s = static_cast<float>((m > 0 ? m : 1.0) / 127.0);
-      sW.push_back(s);
-      sB.push_back(sIn * s);
+      all = std::max(all, m);
+      sW.push_back(scaleFor(m));
     }
+    if (perTensor)
+      sW.assign(outCh, scaleFor(all));
+    // The bias is int32 at s_in * s_w: raise s_w where it would not fit.
+    for (int64_t o = 0; o < outCh; ++o) {
+      double need = std::abs((*bias)[o]) / (sIn * double(INT32_MAX - 1));
+      if (need > sW[o]) {
+        double raised = std::nextafter(static_cast<float>(need), INFINITY);
+        op.emitRemark() << "weight scale of output channel " << o
+                        << " raised from " << sW[o] << " to " << raised
+                        << " so that its bias fits int32";
+        if (perTensor)
+          sW.assign(outCh, std::max(raised, sW[o]));
+        else
+          sW[o] = raised;
+      }
+    }
+    SmallVector<double> sB;
+    for (double s : sW)
+      sB.push_back(sIn * s);
     auto f32 = Float32Type::get(ctx);
-    auto wType = quant::UniformQuantizedPerAxisType::get(
-        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8), f32, sW,
-        SmallVector<int64_t>(outCh, 0), 0, -127, 127);
+    auto i8 = IntegerType::get(ctx, 8);
+    Type wType =
+        perTensor
+            ? Type(quant::UniformQuantizedType::get(
+                  quant::QuantizationFlags::Signed, i8, f32, sW[0], 0, -qmax,
+                  qmax))
+            : Type(quant::UniformQuantizedPerAxisType::get(
+                  quant::QuantizationFlags::Signed, i8, f32, sW,
+                  SmallVector<int64_t>(outCh, 0), 0, -qmax, qmax));
     auto bType = quant::UniformQuantizedPerAxisType::get(
         quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32), f32, sB,
         SmallVector<int64_t>(outCh, 0), 0, INT32_MIN, INT32_MAX);

@@ -46,3 +46,11 @@ quant::UniformQuantizedType qc::activationType(MLIRContext *ctx, double lo,
   zp = std::clamp<int64_t>(zp, -128, 127);
   return fixedType(ctx, scale, zp);
 }
+
+quant::UniformQuantizedType qc::symmetricActivationType(MLIRContext *ctx,
+                                                        double lo, double hi) {
+  double m = std::max(std::abs(lo), std::abs(hi));
+  if (!(m > 0.0))
+    return fixedType(ctx, static_cast<float>(1.0 / 127.0), 0);
+  return fixedType(ctx, static_cast<float>(m / 127.0), 0);
+}

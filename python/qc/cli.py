@@ -32,6 +32,14 @@ def _parser():
                         "(default minmax; with --stats, the file's ranges unless given)")
     c.add_argument("--percentile", type=float, default=99.99, metavar="P",
                    help="percentile kept by --calib-method percentile (default 99.99)")
+    c.add_argument("--weights", choices=["per-channel", "per-tensor"], default="per-channel",
+                   help="weight scales: one per output channel (default) or one per tensor")
+    c.add_argument("--activations", choices=["asymmetric", "symmetric"], default="asymmetric",
+                   help="activation parameters: asymmetric int8 with a zero point (default) or "
+                        "symmetric (zero point 0)")
+    c.add_argument("--reduce-range", action="store_true",
+                   help="7-bit weights in [-63, 63], so AVX2 vpmaddubsw cannot saturate "
+                        "(for x86 machines without VNNI)")
     c.add_argument("--report", action="store_true",
                    help="measure each quantized tensor against the float model on the calibration "
                         "data (SQNR, cosine), print the table worst first, write OUTDIR/report.json")
@@ -73,7 +81,9 @@ def cmd_compile(args):
     log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
     compile_model(args.model, args.calib, args.output, force=args.force, log=log,
                   stats_file=args.stats, calib_method=args.calib_method,
-                  percentile=args.percentile, report=args.report)
+                  percentile=args.percentile, report=args.report,
+                  policy=dict(weights=args.weights, activations=args.activations,
+                              weight_bits=7 if args.reduce_range else 8))
 
 
 def cmd_run(args):

@@ -125,11 +125,12 @@ def prepare_outdir(outdir, force):
 
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
-                  calib_method=None, percentile=99.99, report=False):
+                  calib_method=None, percentile=99.99, report=False, policy=None):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default minmax; with a statistics file,
     the file's own ranges unless a method is given)."""
+    policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8), **(policy or {}))
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
     if calib is None and stats_file is None:
@@ -172,14 +173,15 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             time.sleep(delay)
             nxt = tmp / "ir" / f"{name}.mlir"
             if args is None:
-                args = [f"--qc-annotate=stats={annotate_stats}"]
+                args = [f"--qc-annotate=stats={annotate_stats} weights={policy['weights']} "
+                        f"activations={policy['activations']} weight-bits={policy['weight_bits']}"]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
             tools.run([qcopt, str(ir), *args, *extra, "--mlir-print-debuginfo", "-o", str(nxt)],
                       f"stage {name[3:]}", describe)
             ir = nxt
         log("quantized: fold-batchnorm, annotate, fake-to-real, fold-rescale, lower-to-llvm")
         if report:
-            _write_report(qcopt, graph, tmp, xc, describe, log)
+            _write_report(qcopt, graph, tmp, xc, describe, log, policy["activations"])
         tools.run([tools.tool("mlir-translate"), "--mlir-to-llvmir", str(ir), "-o", str(tmp / "model.ll")],
                   "translation to LLVM IR")
         tools.run([tools.tool("llc"), "-O3", "-relocation-model=pic", "-filetype=obj",
@@ -197,7 +199,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         cc = os.environ.get("CC", "cc")
         tools.run([cc, "-shared", "-O2", "-fPIC", "-I", str(tmp), str(tmp / "qc_model_wrapper.c"),
                    str(tmp / "model.o"), "-lm", "-o", str(tmp / "libqc_model.so")], "linking")
-        manifest = {"format": "qc-model", "version": 1, "model": Path(model).name,
+        manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
                     "input": {"name": graph.input_name, "shape": ["N"] + in_shape[1:], "dtype": "float32"},
                     "output": {"name": graph.output_name, "shape": ["N"] + out_shape[1:], "dtype": "float32"},
                     "library": "libqc_model.so", "header": "qc_model.h", "stats": "stats.json",
@@ -213,14 +215,15 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
     return final
 
 
-def _write_report(qcopt, graph, tmp, x, describe, log):
+def _write_report(qcopt, graph, tmp, x, describe, log, scheme):
     from . import intref
     from . import report as rep
     params = tmp / "annotated-params.json"
     tools.run([qcopt, str(tmp / "ir" / "02-annotate.mlir"),
                f"--qc-export-graph=output={params} constants=false", "-o", os.devnull],
               "report", describe)
-    rows = rep.layer_errors(graph, intref.load(params), intref.load(tmp / "graph.json"), x)
+    rows = rep.layer_errors(graph, intref.load(params), intref.load(tmp / "graph.json"), x,
+                            f"{scheme} per-tensor")
     params.unlink()
     rep.write(tmp / "report.json", rows, len(x))
     log(f"per-tensor error on {len(x)} calibration samples (worst first), also in report.json:\n"

@@ -49,7 +49,7 @@ def cosine(a, b):
     return float(a @ b / (na * nb))
 
 
-def layer_errors(graph, annotated_doc, final_doc, x):
+def layer_errors(graph, annotated_doc, final_doc, x, scheme="asymmetric per-tensor"):
     params = activation_params(annotated_doc)
     floats, ints = {}, {}
     floatref.run(graph, x, lambda name, t: floats.__setitem__(name, t))
@@ -65,7 +65,7 @@ def layer_errors(graph, annotated_doc, final_doc, x):
         own = (np.clip(np.rint(f / np.float32(scale)) + zp, lo, hi) - zp).astype(np.float32) * np.float32(scale)
         node, op = where.get(name, ("", "input"))
         rows.append({"tensor": name, "node": node, "op": op, "bits": bits,
-                     "scheme": "asymmetric per-tensor", "scale": scale, "zero_point": zp,
+                     "scheme": scheme, "scale": scale, "zero_point": zp,
                      "own_sqnr_db": sqnr_db(f, own), "sqnr_db": sqnr_db(f, deq), "cosine": cosine(f, deq)})
     rows.sort(key=lambda r: (r["own_sqnr_db"], r["sqnr_db"]))
     return rows

@@ -39,15 +39,27 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
       quantized: the clamp fuses into the requantize;
     * ops that keep scale (max pool, flatten) share their input's parameters;
       tanh outputs get the fixed scale 1/128, zero point 0;
-    * conv / gemm weights: int8 symmetric `[-127, 127]`, per output channel;
-    * bias: int32 at scale `s_in * s_w[o]`, zero point 0.
+    * conv / gemm weights: int8 symmetric `[-127, 127]` (`[-63, 63]` with
+      `weight-bits=7`), per output channel or per tensor;
+    * bias: int32 at scale `s_in * s_w[o]`, zero point 0. When a bias would
+      not fit int32 at that scale, the channel's weight scale is raised until
+      it does, with a remark.
 
-    A tensor without statistics, or with a non-finite range, is an error
-    naming the tensor.
+    With `activations=symmetric`, activations use zero point 0 and scale
+    `max(|lo|, |hi|) / 127`. A tensor without statistics, or with a
+    non-finite range, is an error naming the tensor.
   }];
   let options = [
     Option<"statsFile", "stats", "std::string", /*default=*/"\"\"",
            "Path of the statistics JSON file written by calibration">,
+    Option<"weightGranularity", "weights", "std::string",
+           /*default=*/"\"per-channel\"",
+           "Weight scales: per-channel (one per output channel) or per-tensor">,
+    Option<"activationScheme", "activations", "std::string",
+           /*default=*/"\"asymmetric\"",
+           "Activation parameters: asymmetric (zero point) or symmetric">,
+    Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
+           "Weight bits: 8, or 7 (reduce range, for AVX2 without VNNI)">,
   ];
   let dependentDialects = ["::qc::QCDialect", "::mlir::quant::QuantDialect"];
 }

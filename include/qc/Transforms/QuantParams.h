@@ -29,6 +29,11 @@ QParams getQParams(mlir::Type qtype);
 mlir::quant::UniformQuantizedType
 activationType(mlir::MLIRContext *ctx, double lo, double hi);
 
+/// Symmetric int8 activation parameters: zero point 0, scale
+/// max(|lo|, |hi|) / 127 (float32).
+mlir::quant::UniformQuantizedType
+symmetricActivationType(mlir::MLIRContext *ctx, double lo, double hi);
+
 /// A per-tensor int8 type with a fixed scale and zero point.
 mlir::quant::UniformQuantizedType fixedType(mlir::MLIRContext *ctx,
                                             double scale, int64_t zp);
