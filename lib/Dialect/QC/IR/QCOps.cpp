@@ -254,38 +254,31 @@ LogicalResult GemmOp::verify() {
 
 static const int64_t kUnitDilations[2] = {1, 1};
 
-LogicalResult MaxPool2DOp::verify() {
-  auto in = getInput().getType(), out = getOutput().getType();
-  if (in.getElementType() != out.getElementType() || isInt(out.getElementType(), 32))
-    return emitOpError("input and result must both be f32 or both i8");
-  if (failed(verifyWindow(*this, getKernel(), getStrides(), getPads(),
+/// Window attributes and NCHW result shape of a pooling op.
+template <typename PoolOp>
+static LogicalResult verifyPool(PoolOp op) {
+  auto in = op.getInput().getType(), out = op.getOutput().getType();
+  if (failed(verifyWindow(op, op.getKernel(), op.getStrides(), op.getPads(),
                           kUnitDilations)))
     return failure();
-  return verifyWindowResult(*this, in, out, in.getRank() == 4 ? in.getDimSize(1) : 0,
-                            getKernel(), getStrides(), getPads(),
-                            kUnitDilations);
+  int64_t channels = in.getRank() == 4 ? in.getDimSize(1) : 0;
+  return verifyWindowResult(op, in, out, channels, op.getKernel(),
+                            op.getStrides(), op.getPads(), kUnitDilations);
 }
 
-LogicalResult AvgPool2DOp::verify() {
-  auto in = getInput().getType(), out = getOutput().getType();
-  if (failed(verifyWindow(*this, getKernel(), getStrides(), getPads(),
-                          kUnitDilations)))
-    return failure();
-  return verifyWindowResult(*this, in, out, in.getRank() == 4 ? in.getDimSize(1) : 0,
-                            getKernel(), getStrides(), getPads(),
-                            kUnitDilations);
+LogicalResult MaxPool2DOp::verify() {
+  Type in = getInput().getType().getElementType();
+  if (in != getOutput().getType().getElementType() || isInt(in, 32))
+    return emitOpError("input and result must both be f32 or both i8");
+  return verifyPool(*this);
 }
+
+LogicalResult AvgPool2DOp::verify() { return verifyPool(*this); }
 
 LogicalResult SumPool2DOp::verify() {
-  auto in = getInput().getType(), out = getOutput().getType();
   if (getInputZp() < -128 || getInputZp() > 127)
     return emitOpError("input_zp must fit i8");
-  if (failed(verifyWindow(*this, getKernel(), getStrides(), getPads(),
-                          kUnitDilations)))
-    return failure();
-  return verifyWindowResult(*this, in, out, in.getRank() == 4 ? in.getDimSize(1) : 0,
-                            getKernel(), getStrides(), getPads(),
-                            kUnitDilations);
+  return verifyPool(*this);
 }
 
 #define GET_OP_CLASSES
