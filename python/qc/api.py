@@ -1,0 +1,96 @@
+"""Python API: compile, call, save, load, report.
+
+    import qc
+    m = qc.compile("model.onnx", calib=x_calib)   # numpy array or .npy path
+    y = m(x)                                     # float32 [N, ...] -> [N, ...]
+    m.save("out/model"); m2 = qc.load("out/model")
+    print(m.report())                            # per-tensor error table
+
+Keyword options mirror `qc compile`: calib_method ("minmax", "percentile",
+"entropy", "mse"), percentile, weights ("per-channel", "per-tensor"),
+activations ("asymmetric", "symmetric"), reduce_range, report, stats (a
+statistics file instead of or besides calib), quiet.
+"""
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import QCError
+
+
+class Model:
+    """A compiled qc model: call it on float32 arrays."""
+
+    def __init__(self, directory, owned_tmp=None):
+        from .runtime import CompiledModel
+        self._dir = Path(directory)
+        self._tmp = owned_tmp  # keeps a temporary build alive
+        self._run = CompiledModel(self._dir)
+
+    @property
+    def directory(self):
+        return self._dir
+
+    @property
+    def input_shape(self):
+        return list(self._run.in_shape)
+
+    @property
+    def output_shape(self):
+        return list(self._run.out_shape)
+
+    def __call__(self, x):
+        return self._run(np.asarray(x))
+
+    def save(self, directory, force=False):
+        """Copies the compiled model (library, header, IR, statistics) to
+        `directory`; refuses to overwrite unless `force`."""
+        dst = Path(directory)
+        if dst.exists():
+            if not force:
+                raise QCError(f"'{dst}' exists (pass force=True to replace it)")
+            shutil.rmtree(dst)
+        shutil.copytree(self._dir, dst)
+        return dst
+
+    def report(self):
+        """The per-tensor error table (compile with report=True)."""
+        from . import report as rep
+        f = self._dir / "report.json"
+        if not f.exists():
+            raise QCError("no report: compile with report=True (needs calibration inputs)")
+        rows = json.loads(f.read_text())["tensors"]
+        for r in rows:
+            for k in ("sqnr_db", "own_sqnr_db"):
+                r[k] = float("inf") if r[k] is None else r[k]
+        return rep.format_table(rows)
+
+    def __repr__(self):
+        return f"qc.Model({str(self._dir)!r}, input [N, {', '.join(map(str, self.input_shape))}])"
+
+
+def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.99,
+            weights="per-channel", activations="asymmetric", reduce_range=False,
+            report=False, quiet=True):
+    """Quantizes and compiles an ONNX model; returns a callable Model."""
+    from .compiler import compile_model
+    tmp = tempfile.TemporaryDirectory(prefix="qc-")
+    calib_path = calib
+    if calib is not None and not isinstance(calib, (str, Path)):
+        calib_path = Path(tmp.name) / "calib.npy"
+        np.save(calib_path, np.asarray(calib, dtype=np.float32))
+    out = Path(tmp.name) / "model"
+    log = (lambda m: None) if quiet else (lambda m: print(f"qc: {m}"))
+    compile_model(model, calib_path, out, log=log, stats_file=stats, calib_method=calib_method,
+                  percentile=percentile, report=report,
+                  policy=dict(weights=weights, activations=activations,
+                              weight_bits=7 if reduce_range else 8))
+    return Model(out, owned_tmp=tmp)
+
+
+def load(directory):
+    """Loads a model saved by Model.save() or written by `qc compile`."""
+    return Model(directory)
