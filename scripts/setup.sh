@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev clang-22 libclang-rt-22-dev libfuzzer-22-dev
       llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-      python3-numpy python3-onnx python3-pytest)
+      python3-numpy python3-onnx python3-pytest python3-matplotlib chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

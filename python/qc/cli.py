@@ -64,7 +64,23 @@ def _parser():
     e.add_argument("outdir", metavar="OUTDIR", help="directory written by 'qc compile'")
     e.add_argument("--input", metavar="X.npy", required=True, help="float32 test inputs")
     e.add_argument("--labels", metavar="LABELS.npy", required=True, help="integer class labels")
+    h = sub.add_parser("report", help="write a visual HTML report of a compiled model",
+                       description="Write one self-contained HTML page for OUTDIR: summary, "
+                                   "per-layer error (when compiled with --report), bits, scheme "
+                                   "and parameters per tensor, calibration histograms with the "
+                                   "chosen ranges.")
+    h.add_argument("outdir", metavar="OUTDIR", help="directory written by 'qc compile'")
+    h.add_argument("-o", "--output", metavar="REPORT.html", required=True, help="the HTML file to write")
     return p
+
+
+def cmd_report(args):
+    from . import htmlreport
+    try:
+        htmlreport.write(args.outdir, args.output)
+    except OSError as e:
+        raise QCError(f"cannot write '{args.output}': {e.strerror}")
+    print(f"qc: wrote {args.output}")
 
 
 def _load_npy(path, what):
@@ -157,7 +173,7 @@ def main(argv=None):
         p.print_help()
         return 1
     try:
-        {"compile": cmd_compile, "run": cmd_run, "eval": cmd_eval}[args.command](args)
+        {"compile": cmd_compile, "run": cmd_run, "eval": cmd_eval, "report": cmd_report}[args.command](args)
         return 0
     except QCError as e:
         print(f"qc: error: {e}", file=sys.stderr)
