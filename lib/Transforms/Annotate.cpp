@@ -1,6 +1,7 @@
 //===- Annotate.cpp - insert fake quantization from statistics ------------===//
 #include "qc/Dialect/QC/IR/QCDialect.h"
 #include "qc/Transforms/Passes.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "qc/Transforms/QuantParams.h"
 #include "qc/Transforms/Statistics.h"
@@ -26,12 +27,16 @@ struct AnnotatePass : public qc::impl::QCAnnotateBase<AnnotatePass> {
   void runOnOperation() override {
     qtypeOf.clear();
     fusedClamps.clear();
+    excluded.clear();
+    for (const std::string &n : exclude)
+      excluded.insert(n);
     if (failed(checkOptions()) || failed(loadStats()) || failed(annotate()))
       signalPassFailure();
   }
 
 private:
   std::optional<Statistics> stats;
+  llvm::StringSet<> excluded;
   DenseMap<Value, Type> qtypeOf;
   DenseSet<Operation *> fusedClamps;
 
@@ -107,11 +112,27 @@ private:
     return it->second;
   }
 
+  bool isExcluded(Operation *op) {
+    return excluded.contains(getTensorName(op->getLoc()));
+  }
+
+  /// An excluded op stays float: marked, nothing fuses into it, and its
+  /// output is quantized only for the quantized ops that consume it.
+  LogicalResult keepFloat(Operation *op) {
+    op->setAttr("qc.float", UnitAttr::get(op->getContext()));
+    Value r = op->getResult(0);
+    bool quantizedUser = llvm::any_of(r.getUsers(), [&](Operation *u) {
+      return !isExcluded(u) || isa<func::ReturnOp>(u);
+    });
+    return quantizedUser ? quantizeActivation(r, op) : success();
+  }
+
   /// Output of conv / gemm / add: quantized here unless its only user is a
   /// clamp, which then fuses and is quantized after.
   LogicalResult quantizeOutput(Operation *op) {
     Value r = op->getResult(0);
-    if (r.hasOneUse() && isa<tosa::ClampOp>(*r.user_begin())) {
+    if (r.hasOneUse() && isa<tosa::ClampOp>(*r.user_begin()) &&
+        !isExcluded(*r.user_begin())) {
       fusedClamps.insert(*r.user_begin());
       return success();
     }
@@ -197,6 +218,9 @@ private:
   }
 
   LogicalResult annotateOp(Operation *op) {
+    if (!isa<arith::ConstantOp, FakeQuantOp, func::ReturnOp>(op) &&
+        isExcluded(op))
+      return keepFloat(op);
     return TypeSwitch<Operation *, LogicalResult>(op)
         .Case<Conv2DOp, GemmOp>([&](auto mac) { return annotateMac(mac); })
         .Case<MaxPool2DOp, tensor::CollapseShapeOp, tensor::ExpandShapeOp>(

@@ -288,7 +288,31 @@ private:
     return success();
   }
 
+  /// An op kept in float: dequantize its quantized inputs, quantize its
+  /// output for the fake quant that follows it.
+  LogicalResult keepFloat(Operation *op) {
+    OpBuilder b(op);
+    for (OpOperand &use : op->getOpOperands()) {
+      auto it = intOf.find(use.get());
+      if (it != intOf.end())
+        use.set(DequantizeOp::create(b, op->getLoc(), use.get().getType(),
+                                     it->second.v,
+                                     TypeAttr::get(it->second.qtype)));
+    }
+    Value r = op->getResult(0);
+    b.setInsertionPointAfter(op);
+    for (Operation *user : r.getUsers())
+      if (auto fq = dyn_cast<FakeQuantOp>(user)) {
+        auto q = QuantizeOp::create(b, fq.getLoc(), withElement(r, i8()), r,
+                                    fq.getQtypeAttr());
+        record(fq, q);
+      }
+    return success();
+  }
+
   LogicalResult convertOp(Operation *op) {
+    if (op->hasAttr("qc.float"))
+      return keepFloat(op);
     return TypeSwitch<Operation *, LogicalResult>(op)
         .Case([&](FakeQuantOp fq) {
           if (auto arg = dyn_cast<BlockArgument>(fq.getInput())) {
@@ -341,12 +365,18 @@ private:
                                    TypeAttr::get(it->second.qtype)));
     }
     for (Operation *op : llvm::reverse(ops)) {
-      if (isa<func::ReturnOp>(op))
+      if (isa<func::ReturnOp>(op) || op->hasAttr("qc.float"))
         continue;
-      if (!op->use_empty())
+      if (op->use_empty()) {
+        op->erase();
+        continue;
+      }
+      bool feedsFloatIsland = llvm::all_of(op->getUsers(), [](Operation *u) {
+        return u->hasAttr("qc.float") || isa<QuantizeOp>(u);
+      });
+      if (!isa<arith::ConstantOp>(op) || !feedsFloatIsland)
         return op->emitError("internal error: float op still used after "
                              "conversion");
-      op->erase();
     }
     return success();
   }
@@ -355,8 +385,13 @@ private:
   /// floating point.
   LogicalResult checkIntegerOnly() {
     WalkResult r = getOperation().walk([](Operation *op) {
-      if (isa<QuantizeOp, DequantizeOp, func::FuncOp, func::ReturnOp>(op))
+      if (isa<QuantizeOp, DequantizeOp, func::FuncOp, func::ReturnOp>(op) ||
+          op->hasAttr("qc.float"))
         return WalkResult::advance();
+      if (auto c = dyn_cast<arith::ConstantOp>(op))
+        if (llvm::all_of(c->getUsers(),
+                         [](Operation *u) { return u->hasAttr("qc.float"); }))
+          return WalkResult::advance(); // weights of an op kept in float
       auto isFloat = [](Type t) {
         return isa<FloatType>(getElementTypeOrSelf(t));
       };

@@ -8,7 +8,8 @@
 
 Keyword options mirror `qc compile`: calib_method ("minmax", "percentile",
 "entropy", "mse"), percentile, weights ("per-channel", "per-tensor"),
-activations ("asymmetric", "symmetric"), reduce_range, report, stats (a
+activations ("asymmetric", "symmetric"), reduce_range, exclude (ONNX node
+names or op types kept in float), report, stats (a
 statistics file instead of or besides calib), quiet.
 """
 import json
@@ -74,7 +75,7 @@ class Model:
 
 def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.99,
             weights="per-channel", activations="asymmetric", reduce_range=False,
-            report=False, quiet=True):
+            report=False, exclude=(), quiet=True):
     """Quantizes and compiles an ONNX model; returns a callable Model."""
     from .compiler import compile_model
     tmp = tempfile.TemporaryDirectory(prefix="qc-")
@@ -87,7 +88,8 @@ def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.9
     compile_model(model, calib_path, out, log=log, stats_file=stats, calib_method=calib_method,
                   percentile=percentile, report=report,
                   policy=dict(weights=weights, activations=activations,
-                              weight_bits=7 if reduce_range else 8))
+                              weight_bits=7 if reduce_range else 8),
+                  exclude=list(exclude))
     return Model(out, owned_tmp=tmp)
 
 

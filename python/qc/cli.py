@@ -40,6 +40,9 @@ def _parser():
     c.add_argument("--reduce-range", action="store_true",
                    help="7-bit weights in [-63, 63], so AVX2 vpmaddubsw cannot saturate "
                         "(for x86 machines without VNNI)")
+    c.add_argument("--exclude", action="append", default=[], metavar="NAME|OPTYPE",
+                   help="keep the nodes with this ONNX node name or op type in float (repeatable); "
+                        "qc quantizes and dequantizes at their boundaries and says so")
     c.add_argument("--report", action="store_true",
                    help="measure each quantized tensor against the float model on the calibration "
                         "data (SQNR, cosine), print the table worst first, write OUTDIR/report.json")
@@ -99,7 +102,8 @@ def cmd_compile(args):
                   stats_file=args.stats, calib_method=args.calib_method,
                   percentile=args.percentile, report=args.report,
                   policy=dict(weights=args.weights, activations=args.activations,
-                              weight_bits=7 if args.reduce_range else 8))
+                              weight_bits=7 if args.reduce_range else 8),
+                  exclude=args.exclude)
 
 
 def cmd_run(args):
@@ -159,7 +163,9 @@ def cmd_eval(args):
     n = len(x)
     print(f"samples          {n}")
     print(f"float accuracy   {accf:.2f}%   (numpy float32 reference)")
-    print(f"int8 accuracy    {accq:.2f}%   (compiled, integer-only)")
+    kept = m.manifest.get("float_ops") or []
+    kind = f"compiled, {len(kept)} op(s) kept in float" if kept else "compiled, integer-only"
+    print(f"int8 accuracy    {accq:.2f}%   ({kind})")
     print(f"delta            {accq - accf:+.2f} points; top-1 agreement {agree:.2f}%")
     print(f"size             float weights {fsize / 1024:.1f} KiB; int8/int32 weights {wsize / 1024:.1f} KiB "
           f"({fsize / max(wsize, 1):.1f}x smaller); library {qsize / 1024:.1f} KiB")

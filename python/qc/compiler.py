@@ -125,7 +125,8 @@ def prepare_outdir(outdir, force):
 
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
-                  calib_method=None, percentile=99.99, report=False, policy=None):
+                  calib_method=None, percentile=99.99, report=False, policy=None,
+                  exclude=()):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default minmax; with a statistics file,
@@ -136,6 +137,10 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
     if calib is None and stats_file is None:
         raise QCError("give --calib (calibration inputs) or --stats (a statistics file)")
     xc = calibrate.load_calibration(calib, graph) if calib is not None else None
+    excluded = resolve_excludes(graph, exclude)
+    if excluded:
+        log(f"keeping {len(excluded)} op(s) in float, with quantize/dequantize at their "
+            f"boundaries: {', '.join(excluded)}")
     if report and xc is None:
         raise QCError("--report needs --calib: the report runs the model on the calibration data")
     if stats_file is not None and not Path(stats_file).is_file():
@@ -174,7 +179,8 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             nxt = tmp / "ir" / f"{name}.mlir"
             if args is None:
                 args = [f"--qc-annotate=stats={annotate_stats} weights={policy['weights']} "
-                        f"activations={policy['activations']} weight-bits={policy['weight_bits']}"]
+                        f"activations={policy['activations']} weight-bits={policy['weight_bits']}"
+                        + (f" exclude={','.join(excluded)}" if excluded else "")]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
             tools.run([qcopt, str(ir), *args, *extra, "--mlir-print-debuginfo", "-o", str(nxt)],
                       f"stage {name[3:]}", describe)
@@ -208,6 +214,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
         from .cli import _integer_weight_bytes
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
+                    "float_ops": excluded,
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
                     "int_weight_bytes": _integer_weight_bytes(tmp / "graph.json"),
                     "input": {"name": graph.input_name, "shape": ["N"] + in_shape[1:], "dtype": "float32"},
@@ -223,6 +230,29 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         raise
     log(f"wrote {final}/ (libqc_model.so {os.path.getsize(final / 'libqc_model.so')} bytes)")
     return final
+
+
+def resolve_excludes(graph, names):
+    """ONNX node names or op types -> the tensor names of the ops to keep in
+    float. A Conv / Gemm that batch norm folds into is named by the batch
+    norm's output after folding, so both names are passed."""
+    out = []
+    consumers = {}
+    for n in graph.nodes:
+        for i in n.inputs:
+            consumers.setdefault(i, []).append(n)
+    for name in names:
+        hits = [n for n in graph.nodes if name in (n.onnx_name, n.onnx_op)]
+        if not hits:
+            raise QCError(f"--exclude '{name}' matches no node name or op type of the model")
+        for n in hits:
+            out.append(n.output)
+            users = consumers.get(n.output, [])
+            if n.op in ("conv2d", "gemm") and len(users) == 1 and users[0].op == "batch_norm":
+                out.append(users[0].output)
+    if any("," in t for t in out):
+        raise QCError("--exclude: tensor names containing ',' are not supported")
+    return list(dict.fromkeys(out))
 
 
 def _write_report(qcopt, graph, tmp, x, describe, log, scheme):

@@ -80,6 +80,8 @@ def run_op(op, args):
     if name == "qc.dequantize":
         q = a["qtype"]
         return (x - q["zero_points"][0]).astype(np.float32) * np.float32(q["scales"][0])
+    if name in FLOAT_OPS and x.dtype == np.float32:
+        return run_float_op(name, a, args)
     if name == "qc.conv2d":
         xs = x - a["input_zp"]
         w = args[1] - a["weight_zp"]
@@ -110,6 +112,27 @@ def run_op(op, args):
     if name == "tensor.collapse_shape":
         return x.reshape((x.shape[0],) + tuple(op["types"][0]["shape"][1:]))
     raise QCError(f"reference: no semantics for '{name}'")
+
+
+FLOAT_OPS = {"qc.conv2d", "qc.gemm", "qc.max_pool2d", "qc.avg_pool2d", "tosa.clamp",
+             "tosa.tanh", "tosa.add"}
+
+
+def run_float_op(name, a, args):
+    """Ops kept in float (qc.float): the float reference's semantics."""
+    from .graph import Node
+    x = args[0]
+    if name == "tosa.clamp":
+        return np.clip(x, np.float32(a["min_val"]), np.float32(a["max_val"])).astype(np.float32)
+    if name == "tosa.tanh":
+        return np.tanh(x).astype(np.float32)
+    if name == "tosa.add":
+        return (x + args[1]).astype(np.float32)
+    op = {"qc.conv2d": "conv2d", "qc.gemm": "gemm", "qc.max_pool2d": "max_pool2d",
+          "qc.avg_pool2d": "avg_pool2d"}[name]
+    consts = {f"c{i}": v for i, v in enumerate(args[1:], 1)}
+    node = Node(op, "out", ["x"] + list(consts), a)
+    return floatref.run_node(node, {"x": x}, consts)
 
 
 def load(path):

@@ -138,3 +138,31 @@ def test_policies_bit_exact_and_accurate(policy, tmp_path):
         assert "i8<-63:63>" in ir and "i8<-127:127>" not in ir
     if policy == "symmetric":
         assert "zero_point" not in ir and ":-128>" not in ir
+
+
+def test_exclude_keeps_ops_in_float(tmp_path):
+    """--exclude keeps a node in float behind a dequantize / quantize
+    boundary, says so, and the result matches the reference up to one
+    output step (float sums may round differently from numpy's)."""
+    name = "kws_mlp"
+    out = tmp_path / "o"
+    p = run_qc("compile", model_path(name), "--calib", model_path(name, "_calib_x.npy"), "-o", out,
+               "--exclude", "/net/net.10/Gemm", "--exclude", "Tanh")
+    assert "keeping 2 op(s) in float" in p.stdout and "logits" in p.stdout
+    ir = (out / "ir" / "04-fold-rescale.mlir").read_text()
+    assert ir.count("{qc.float}") == 2 and "tosa.tanh" in ir and "tosa.table" not in ir
+    x, y = load_test_data(name)
+    got = CompiledModel(out)(x)
+    doc = intref.load(out / "graph.json")
+    ref = intref.run(doc, x)
+    deq = [op for op in doc["functions"][0]["ops"] if op["op"] == "qc.dequantize"][-1]
+    step = deq["attrs"]["qtype"]["scales"][0]  # one output quantization step
+    assert np.max(np.abs(got - ref)) <= step * 1.0001
+    assert np.mean(got.argmax(1) == ref.argmax(1)) > 0.99
+    assert abs(np.mean(got.argmax(1) == y) * 100 - 87.86) <= 0.5
+
+
+def test_exclude_unknown_name(tmp_path):
+    p = run_qc("compile", model_path("kws_mlp"), "--calib", model_path("kws_mlp", "_calib_x.npy"),
+               "-o", tmp_path / "o", "--exclude", "NoSuchNode", check=False)
+    assert p.returncode == 1 and "--exclude 'NoSuchNode' matches no node name or op type" in p.stderr

@@ -45,6 +45,12 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
       not fit int32 at that scale, the channel's weight scale is raised until
       it does, with a remark.
 
+    Ops whose result tensor is named in `exclude` stay in float: their
+    weights are not quantized, they get the unit attribute `qc.float`, their
+    output is quantized only where a quantized op consumes it, and nothing
+    fuses into them. `--qc-fake-to-real` then surrounds them with a
+    dequantize / quantize boundary.
+
     With `activations=symmetric`, activations use zero point 0 and scale
     `max(|lo|, |hi|) / 127`. A tensor without statistics, or with a
     non-finite range, is an error naming the tensor.
@@ -60,6 +66,8 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
            "Activation parameters: asymmetric (zero point) or symmetric">,
     Option<"weightBits", "weight-bits", "unsigned", /*default=*/"8",
            "Weight bits: 8, or 7 (reduce range, for AVX2 without VNNI)">,
+    ListOption<"exclude", "exclude", "std::string",
+               "ONNX tensor names whose producing ops stay in float">,
   ];
   let dependentDialects = ["::qc::QCDialect", "::mlir::quant::QuantDialect"];
 }
@@ -82,8 +90,11 @@ def QCFakeToReal : Pass<"qc-fake-to-real", "::mlir::func::FuncOp"> {
       requantized;
     * tanh: a 256-entry `tosa.table` (exact to one rounding).
 
-    Afterwards nothing between the input quantize and the output dequantize
-    is floating point; an op that cannot be converted is an error naming it.
+    Ops marked `qc.float` (excluded by `--qc-annotate`) stay float behind a
+    `qc.dequantize` of their quantized inputs and a `qc.quantize` of their
+    output. Apart from them, nothing between the input quantize and the
+    output dequantize is floating point; an op that cannot be converted is an
+    error naming it.
   }];
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect",
                            "::mlir::tosa::TosaDialect",

@@ -22,7 +22,8 @@ static const char kLowerToLLVM[] =
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,canonicalize,"
     "expand-strided-metadata,finalize-memref-to-llvm,"
-    "convert-math-to-llvm,convert-arith-to-llvm,convert-cf-to-llvm,"
+    "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
+    "convert-cf-to-llvm,"
     "convert-func-to-llvm,reconcile-unrealized-casts";
 
 void qc::registerQCPipelines() {

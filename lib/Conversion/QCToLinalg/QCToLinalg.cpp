@@ -8,6 +8,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
+#include <limits>
+
 namespace qc {
 #define GEN_PASS_DEF_CONVERTQCTOLINALG
 #include "qc/Conversion/Passes.h.inc"
@@ -69,12 +71,28 @@ Value padNCHW(OpBuilder &b, Location loc, Value in, ArrayRef<int64_t> pads,
   return tensor::PadOp::create(b, loc, ty.clone(shape), in, low, high, pv);
 }
 
-Value filled(OpBuilder &b, Location loc, RankedTensorType ty, int64_t v) {
+Value filled(OpBuilder &b, Location loc, RankedTensorType ty, TypedAttr v) {
   Value init = tensor::EmptyOp::create(b, loc, ty.getShape(),
                                        ty.getElementType());
-  Value c = scalarI32(b, loc, v, ty.getElementType().getIntOrFloatBitWidth());
+  Value c = arith::ConstantOp::create(b, loc, v);
   return linalg::FillOp::create(b, loc, ValueRange{c}, ValueRange{init})
       .getResult(0);
+}
+
+bool isFloat(Value v) {
+  return isa<FloatType>(getElementTypeOrSelf(v.getType()));
+}
+
+/// Float conv / gemm (ops kept in float): constant weights and bias as
+/// doubles, no zero points.
+template <typename OpTy>
+FailureOr<std::pair<SmallVector<double>, SmallVector<double>>>
+floatWeights(OpTy op) {
+  auto w = getConstantF64(op.getWeight());
+  auto bias = getConstantF64(op.getBias());
+  if (!w || !bias)
+    return op.emitError("lowering needs constant weight and bias");
+  return std::make_pair(std::move(*w), std::move(*bias));
 }
 
 /// Integer conv / gemm: constant i8 weights with zero point 0; the input
@@ -105,45 +123,44 @@ foldZeroPoint(OpTy op) {
   return std::make_pair(std::move(*w), std::move(*bias));
 }
 
+template <typename T>
 Value biasInit(OpBuilder &b, Location loc, RankedTensorType outTy,
-               ArrayRef<int64_t> bias, ArrayRef<int64_t> dims) {
+               ArrayRef<T> bias, ArrayRef<int64_t> dims) {
   Value bc = createConstant(
       b, loc,
       RankedTensorType::get({static_cast<int64_t>(bias.size())},
-                            b.getI32Type()),
+                            outTy.getElementType()),
       bias);
   Value init = tensor::EmptyOp::create(b, loc, outTy.getShape(),
                                        outTy.getElementType());
   return linalg::BroadcastOp::create(b, loc, bc, init, dims).getResult()[0];
 }
 
-LogicalResult lowerConv(Conv2DOp op) {
-  auto folded = foldZeroPoint(op);
-  if (failed(folded))
-    return failure();
+template <typename T>
+LogicalResult lowerConvWith(Conv2DOp op, ArrayRef<T> w, ArrayRef<T> bias,
+                            TypedAttr padValue) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto outTy = op.getOutput().getType();
   auto wTy = op.getWeight().getType();
   int64_t c = op.getInput().getType().getDimSize(1), g = op.getGroup();
-  Value in = padNCHW(b, loc, op.getInput(), op.getPads(),
-                     b.getI8IntegerAttr(op.getInputZp().value_or(0)));
-  Value init = biasInit(b, loc, outTy, folded->second, {0, 2, 3});
+  Value in = padNCHW(b, loc, op.getInput(), op.getPads(), padValue);
+  Value init = biasInit(b, loc, outTy, bias, {0, 2, 3});
   auto strides = b.getI64VectorAttr(op.getStrides());
   auto dilations = b.getI64VectorAttr(op.getDilations());
   Value r;
   if (g == 1) {
-    Value w = createConstant(b, loc, wTy, folded->first);
+    Value wc = createConstant(b, loc, wTy, w);
     r = linalg::Conv2DNchwFchwOp::create(b, loc, TypeRange{outTy},
-                                         ValueRange{in, w}, ValueRange{init},
+                                         ValueRange{in, wc}, ValueRange{init},
                                          strides, dilations)
             .getResult(0);
   } else if (g == c && wTy.getDimSize(0) == c) {
     auto chw = RankedTensorType::get(
         {c, wTy.getDimSize(2), wTy.getDimSize(3)}, wTy.getElementType());
-    Value w = createConstant(b, loc, chw, folded->first);
+    Value wc = createConstant(b, loc, chw, w);
     r = linalg::DepthwiseConv2DNchwChwOp::create(
-            b, loc, TypeRange{outTy}, ValueRange{in, w}, ValueRange{init},
+            b, loc, TypeRange{outTy}, ValueRange{in, wc}, ValueRange{init},
             strides, dilations)
             .getResult(0);
   } else {
@@ -155,24 +172,39 @@ LogicalResult lowerConv(Conv2DOp op) {
   return success();
 }
 
-LogicalResult lowerGemm(GemmOp op) {
+LogicalResult lowerConv(Conv2DOp op) {
+  Builder b(op.getContext());
+  if (isFloat(op.getInput())) {
+    auto wb = floatWeights(op);
+    if (failed(wb))
+      return failure();
+    return lowerConvWith<double>(op, wb->first, wb->second,
+                                 b.getF32FloatAttr(0.0));
+  }
   auto folded = foldZeroPoint(op);
   if (failed(folded))
     return failure();
+  return lowerConvWith<int64_t>(
+      op, folded->first, folded->second,
+      b.getI8IntegerAttr(op.getInputZp().value_or(0)));
+}
+
+template <typename T>
+LogicalResult lowerGemmWith(GemmOp op, ArrayRef<T> w, ArrayRef<T> bias) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto wTy = op.getWeight().getType();
   int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-  SmallVector<int64_t> wt(n * k);
+  SmallVector<T> wt(n * k);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j)
-      wt[j * n + i] = folded->first[i * k + j];
-  Value w = createConstant(b, loc, RankedTensorType::get({k, n}, b.getI8Type()),
-                           wt);
+      wt[j * n + i] = w[i * k + j];
+  Value wc = createConstant(
+      b, loc, RankedTensorType::get({k, n}, wTy.getElementType()), wt);
   auto outTy = op.getOutput().getType();
-  Value init = biasInit(b, loc, outTy, folded->second, {0});
+  Value init = biasInit(b, loc, outTy, bias, {0});
   Value r = linalg::MatmulOp::create(b, loc, TypeRange{outTy},
-                                     ValueRange{op.getInput(), w},
+                                     ValueRange{op.getInput(), wc},
                                      ValueRange{init})
                 .getResult(0);
   op.replaceAllUsesWith(r);
@@ -180,9 +212,22 @@ LogicalResult lowerGemm(GemmOp op) {
   return success();
 }
 
+LogicalResult lowerGemm(GemmOp op) {
+  if (isFloat(op.getInput())) {
+    auto wb = floatWeights(op);
+    if (failed(wb))
+      return failure();
+    return lowerGemmWith<double>(op, wb->first, wb->second);
+  }
+  auto folded = foldZeroPoint(op);
+  if (failed(folded))
+    return failure();
+  return lowerGemmWith<int64_t>(op, folded->first, folded->second);
+}
+
 template <typename PoolOp>
 Value pool(OpBuilder &b, Location loc, Value in, RankedTensorType outTy,
-           int64_t initValue, ArrayRef<int64_t> kernel,
+           TypedAttr initValue, ArrayRef<int64_t> kernel,
            ArrayRef<int64_t> strides) {
   Value window = tensor::EmptyOp::create(b, loc, kernel,
                                          outTy.getElementType());
@@ -194,15 +239,40 @@ Value pool(OpBuilder &b, Location loc, Value in, RankedTensorType outTy,
 }
 
 LogicalResult lowerMaxPool(MaxPool2DOp op) {
-  if (!op.getInput().getType().getElementType().isInteger(8))
-    return op.emitError("only the integer (i8) max pool lowers");
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Value in = padNCHW(b, loc, op.getInput(), op.getPads(),
-                     b.getI8IntegerAttr(-128));
+  TypedAttr lowest =
+      isFloat(op.getInput())
+          ? TypedAttr(b.getF32FloatAttr(-std::numeric_limits<float>::infinity()))
+          : TypedAttr(b.getI8IntegerAttr(-128));
+  Value in = padNCHW(b, loc, op.getInput(), op.getPads(), lowest);
   Value r = pool<linalg::PoolingNchwMaxOp>(b, loc, in, op.getOutput().getType(),
-                                           -128, op.getKernel(),
+                                           lowest, op.getKernel(),
                                            op.getStrides());
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+/// Float average pooling (ops kept in float): window sum / window size.
+LogicalResult lowerAvgPool(AvgPool2DOp op) {
+  if (!op.getCountIncludePad() &&
+      llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }))
+    return op.emitError("average pooling with padding and "
+                        "count_include_pad = 0 does not lower yet");
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value in = padNCHW(b, loc, op.getInput(), op.getPads(), b.getF32FloatAttr(0));
+  Value sum = pool<linalg::PoolingNchwSumOp>(
+      b, loc, in, op.getOutput().getType(), b.getF32FloatAttr(0),
+      op.getKernel(), op.getStrides());
+  double count = op.getKernel()[0] * op.getKernel()[1];
+  Value r = elementwise(b, loc, sum, b.getF32Type(), {}, 0,
+                        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                          Value c = arith::ConstantOp::create(
+                              nb, nl, nb.getF32FloatAttr(count));
+                          return arith::DivFOp::create(nb, nl, a[0], c);
+                        });
   op.replaceAllUsesWith(r);
   op.erase();
   return success();
@@ -220,7 +290,8 @@ LogicalResult lowerSumPool(SumPool2DOp op) {
       });
   Value in = padNCHW(b, loc, wide, op.getPads(), b.getI32IntegerAttr(0));
   Value r = pool<linalg::PoolingNchwSumOp>(b, loc, in, op.getOutput().getType(),
-                                           0, op.getKernel(), op.getStrides());
+                                           b.getI32IntegerAttr(0),
+                                           op.getKernel(), op.getStrides());
   op.replaceAllUsesWith(r);
   op.erase();
   return success();
@@ -326,20 +397,11 @@ LogicalResult lowerOp(Operation *op) {
       .Case([](QuantizeOp o) { return lowerQuantize(o); })
       .Case([](DequantizeOp o) { return lowerDequantize(o); })
       .Case([](RequantizeOp o) { return lowerRequantize(o); })
-      .Case([](Conv2DOp o) {
-        if (!o.getInput().getType().getElementType().isInteger(8))
-          return LogicalResult(o.emitError(
-              "float conv2d does not lower; run --qc-fake-to-real first"));
-        return lowerConv(o);
-      })
-      .Case([](GemmOp o) {
-        if (!o.getInput().getType().getElementType().isInteger(8))
-          return LogicalResult(o.emitError(
-              "float gemm does not lower; run --qc-fake-to-real first"));
-        return lowerGemm(o);
-      })
+      .Case([](Conv2DOp o) { return lowerConv(o); })
+      .Case([](GemmOp o) { return lowerGemm(o); })
       .Case([](MaxPool2DOp o) { return lowerMaxPool(o); })
       .Case([](SumPool2DOp o) { return lowerSumPool(o); })
+      .Case([](AvgPool2DOp o) { return lowerAvgPool(o); })
       .Default([](Operation *o) {
         return o->emitError() << "'" << o->getName()
                               << "' does not lower to linalg; run the "

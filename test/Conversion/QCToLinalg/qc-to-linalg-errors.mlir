@@ -1,8 +1,8 @@
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg -verify-diagnostics
 
-func.func @float_conv(%x: tensor<1x1x2x2xf32>, %w: tensor<1x1x1x1xf32>, %b: tensor<1xf32>) -> tensor<1x1x2x2xf32> {
-  // expected-error @+1 {{float conv2d does not lower; run --qc-fake-to-real first}}
-  %0 = qc.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x2x2xf32>, tensor<1x1x1x1xf32>, tensor<1xf32>) -> tensor<1x1x2x2xf32>
+func.func @float_avgpool_pad(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  // expected-error @+1 {{average pooling with padding and count_include_pad = 0 does not lower yet}}
+  %0 = qc.avg_pool2d %x {count_include_pad = false, kernel = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xf32>
   return %0 : tensor<1x1x2x2xf32>
 }
 

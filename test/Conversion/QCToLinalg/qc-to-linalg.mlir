@@ -87,3 +87,26 @@ func.func @pools(%x: tensor<1x1x4x4xi8>) -> (tensor<1x1x2x2xi8>, tensor<1x1x2x2x
   %1 = qc.sum_pool2d %x {input_zp = 2 : i32, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x4x4xi8> -> tensor<1x1x2x2xi32>
   return %0, %1 : tensor<1x1x2x2xi8>, tensor<1x1x2x2xi32>
 }
+
+// -----
+
+// Ops kept in float (qc.float) lower too: float padding, bias and pools.
+// CHECK-LABEL: func @float_ops
+// CHECK: tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: linalg.conv_2d_nchw_fchw {{.*}} ins({{.*}} : tensor<1x1x4x4xf32>, tensor<1x1x3x3xf32>) outs({{.*}} : tensor<1x1x2x2xf32>)
+// CHECK: linalg.pooling_nchw_max {{.*}} -> tensor<1x1x1x1xf32>
+// CHECK: linalg.pooling_nchw_sum
+// CHECK: arith.divf
+// CHECK: linalg.matmul ins({{.*}} : tensor<1x1xf32>, tensor<1x2xf32>)
+func.func @float_ops(%x: tensor<1x1x2x2xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x2xf32>) {
+  %w = arith.constant dense<1.0> : tensor<1x1x3x3xf32>
+  %b = arith.constant dense<0.5> : tensor<1xf32>
+  %0 = qc.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32>, tensor<1xf32>) -> tensor<1x1x2x2xf32>
+  %1 = qc.max_pool2d %0 {kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x2x2xf32> -> tensor<1x1x1x1xf32>
+  %2 = qc.avg_pool2d %0 {count_include_pad = false, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x1x2x2xf32> -> tensor<1x1x1x1xf32>
+  %3 = tensor.collapse_shape %1 [[0], [1, 2, 3]] : tensor<1x1x1x1xf32> into tensor<1x1xf32>
+  %gw = arith.constant dense<[[1.0], [2.0]]> : tensor<2x1xf32>
+  %gb = arith.constant dense<0.0> : tensor<2xf32>
+  %4 = qc.gemm %3, %gw, %gb : (tensor<1x1xf32>, tensor<2x1xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  return %1, %2, %4 : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x2xf32>
+}
