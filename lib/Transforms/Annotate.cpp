@@ -170,14 +170,16 @@ private:
     }
     if (perTensor)
       sW.assign(outCh, scaleFor(all));
-    // The bias is int32 at s_in * s_w: raise s_w where it would not fit.
-    for (int64_t o = 0; o < outCh; ++o) {
-      double need = std::abs((*bias)[o]) / (sIn * double(INT32_MAX - 1));
+    // The bias is int32 at s_in * s_w and must leave room for the worst-case
+    // accumulation (K * qmax * 255): raise s_w where it would not.
+    double room = double(INT32_MAX) - double(per) * qmax * 255.0;
+    for (int64_t o = 0; o < outCh && room > 0; ++o) {
+      double need = std::abs((*bias)[o]) / (sIn * room);
       if (need > sW[o]) {
         double raised = std::nextafter(static_cast<float>(need), INFINITY);
         op.emitRemark() << "weight scale of output channel " << o
                         << " raised from " << sW[o] << " to " << raised
-                        << " so that its bias fits int32";
+                        << " so that its bias fits the int32 accumulator";
         if (perTensor)
           sW.assign(outCh, std::max(raised, sW[o]));
         else

@@ -51,6 +51,9 @@ def _parser():
     c.add_argument("--force", action="store_true",
                    help="replace OUTDIR if it holds an earlier qc output")
     c.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    c.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the passes' remarks (e.g. raised weight scales, batch norms "
+                        "left unfolded), each with its ONNX node")
 
     r = sub.add_parser("run", help="run a compiled model on an input array",
                        description="Run the compiled model in OUTDIR on X.npy (float32 "
@@ -103,7 +106,7 @@ def cmd_compile(args):
                   percentile=args.percentile, report=args.report,
                   policy=dict(weights=args.weights, activations=args.activations,
                               weight_bits=7 if args.reduce_range else 8),
-                  exclude=args.exclude)
+                  exclude=args.exclude, verbose=args.verbose)
 
 
 def cmd_run(args):

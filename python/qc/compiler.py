@@ -126,7 +126,7 @@ def prepare_outdir(outdir, force):
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                   calib_method=None, percentile=99.99, report=False, policy=None,
-                  exclude=()):
+                  exclude=(), verbose=False):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default minmax; with a statistics file,
@@ -173,6 +173,10 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             annotate_stats = Path(stats_file)
             log(f"using statistics from {stats_file}")
         qcopt = tools.tool("qc-opt")
+
+        def notes(kind, msg):  # warnings always, remarks with --verbose
+            if kind == "warning" or verbose:
+                log(f"{kind}: {msg}")
         delay = float(os.environ.get("QC_STAGE_DELAY", "0"))  # test hook: widen the window for interrupts
         for name, args in STAGES:
             time.sleep(delay)
@@ -183,7 +187,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                         + (f" exclude={','.join(excluded)}" if excluded else "")]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
             tools.run([qcopt, str(ir), *args, *extra, "--mlir-print-debuginfo", "-o", str(nxt)],
-                      f"stage {name[3:]}", describe)
+                      f"stage {name[3:]}", describe, notes)
             ir = nxt
         log("quantized: fold-batchnorm, annotate, fake-to-real, fold-rescale, lower-to-llvm")
         if report:

@@ -31,25 +31,41 @@ def tool(name):
 _LOC = re.compile(r'loc\("((?:[^"\\]|\\.)*)"\)')
 
 
+def diagnostics(stderr, kind, describe=None):
+    """The `kind:` lines (error, warning, remark) of a tool's output, each
+    with its tensor location turned into the ONNX node by
+    `describe(tensor_name)`."""
+    out = []
+    for line in stderr.splitlines():
+        if f"{kind}:" not in line:
+            continue
+        msg = line.split(f"{kind}:", 1)[1].strip()
+        m = _LOC.search(line)
+        where = ""
+        if m:
+            msg = _LOC.sub("", msg).lstrip(": ").strip()
+            name = m.group(1)
+            where = describe(name) if describe else f"tensor '{name}'"
+        out.append(f"{where}: {msg}" if where else msg)
+    return out
+
+
 def first_error(stderr, describe=None):
-    """The first 'error:' line of a tool's output, with the tensor location
-    turned into the ONNX node by `describe(tensor_name)`."""
+    errors = diagnostics(stderr, "error", describe)
+    if errors:
+        return errors[0]
     lines = stderr.splitlines()
-    for line in lines:
-        if "error:" in line:
-            msg = line.split("error:", 1)[1].strip()
-            m = _LOC.search(line)
-            where = ""
-            if m:
-                msg = _LOC.sub("", msg).lstrip(": ").strip()
-                name = m.group(1)
-                where = describe(name) if describe else f"tensor '{name}'"
-            return f"{where}: {msg}" if where else msg
     return lines[-1] if lines else "unknown error"
 
 
-def run(cmd, what, describe=None):
+def run(cmd, what, describe=None, notes=None):
+    """Runs a tool; a failure raises its first error. With `notes`, the
+    tool's warnings and remarks are passed to it, located by ONNX node."""
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise QCError(f"{what} failed: {first_error(proc.stderr, describe)}")
+    if notes:
+        for kind in ("warning", "remark"):
+            for msg in diagnostics(proc.stderr, kind, describe):
+                notes(kind, msg)
     return proc

@@ -20,3 +20,31 @@ def test_help_documents_every_flag():
 def test_no_command_prints_help():
     p = run_qc(check=False)
     assert p.returncode == 1 and "usage: qc" in p.stdout
+
+
+def test_verbose_shows_pass_remarks_with_the_onnx_node(tmp_path):
+    """A bias too large for int32 at s_in * s_w: annotate raises the weight
+    scale; --verbose shows that remark located at the ONNX node, and the
+    compiled model still reproduces the large output."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    w = numpy_helper.from_array(np.ones((2, 4), np.float32), "w")
+    b = numpy_helper.from_array(np.array([0.5, 3e6], np.float32), "b")
+    g = helper.make_graph([helper.make_node("Gemm", ["x", "w", "b"], ["y"], name="big_bias_fc", transB=1)],
+                          "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2])], initializer=[w, b])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), str(tmp_path / "m.onnx"))
+    x = np.random.default_rng(0).uniform(0, 1, (8, 4)).astype(np.float32)
+    np.save(tmp_path / "c.npy", x)
+    args = ["compile", tmp_path / "m.onnx", "--calib", tmp_path / "c.npy", "-o", tmp_path / "o"]
+    quiet = run_qc(*args)
+    assert "qc: remark:" not in quiet.stdout
+    loud = run_qc(*args, "--force", "-v")
+    assert ("remark: node 'big_bias_fc' (Gemm): weight scale of output channel 1 raised"
+            in loud.stdout)
+    run_qc("run", tmp_path / "o", "--input", tmp_path / "c.npy", "--output", tmp_path / "y.npy")
+    y = np.load(tmp_path / "y.npy")
+    ref = x @ np.ones((4, 2)) + [0.5, 3e6]
+    step = 3e6 / 255  # the output's quantization step
+    assert np.max(np.abs(y[:, 1] - ref[:, 1])) <= step

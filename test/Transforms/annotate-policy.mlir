@@ -28,7 +28,7 @@ func.func @policy(%x: tensor<1x2xf32> loc("input")) -> tensor<1x2xf32> {
 // A bias too large for int32 at s_in * s_w raises that channel's weight
 // scale (input scale 1/255, weight scale 1/127: limit about 66 in float).
 // TENSOR-LABEL: func @bias_guard
-// TENSOR: qc.fake_quant %{{.*}} {qtype = !quant.uniform<i8<-127:127>:f32, 0.2968{{[0-9]*}}>}
+// TENSOR: qc.fake_quant %{{.*}} {qtype = !quant.uniform<i8<-127:127>:f32, 0.29686{{[0-9]*}}>}
 func.func @bias_guard(%x: tensor<1x2xf32> loc("input")) -> tensor<1x2xf32> {
   %w = arith.constant dense<1.0> : tensor<2x2xf32>
   %b = arith.constant dense<[1.0, 2.5e6]> : tensor<2xf32>

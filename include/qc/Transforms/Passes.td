@@ -42,8 +42,9 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
     * conv / gemm weights: int8 symmetric `[-127, 127]` (`[-63, 63]` with
       `weight-bits=7`), per output channel or per tensor;
     * bias: int32 at scale `s_in * s_w[o]`, zero point 0. When a bias would
-      not fit int32 at that scale, the channel's weight scale is raised until
-      it does, with a remark.
+      not leave room in the int32 accumulator for the worst-case sum
+      (`K * qmax * 255`), the channel's weight scale is raised until it does,
+      with a remark.
 
     Ops whose result tensor is named in `exclude` stay in float: their
     weights are not quantized, they get the unit attribute `qc.float`, their
