@@ -9,3 +9,4 @@ cp build/docs/Dialects/QCDialect.md docs/generated/QCDialect.md
 cp build/docs/Passes/QCTransformPasses.md docs/generated/QCTransformPasses.md
 cp build/docs/Passes/QCConversionPasses.md docs/generated/QCConversionPasses.md
 PYTHONPATH=python /usr/bin/python3 -m qc.clidoc > docs/cli.md
+PYTHONPATH=python QC_BUILD_DIR="$PWD/build" /usr/bin/python3 -m qc.pipelinedoc > docs/pipeline.md

@@ -23,3 +23,10 @@ def test_cli_doc_current():
     out = subprocess.run([sys.executable, "-m", "qc.clidoc"], capture_output=True, text=True,
                          cwd=REPO / "python", check=True).stdout
     assert out == (REPO / "docs" / "cli.md").read_text(), "docs/cli.md is stale: run scripts/gen-docs.sh"
+
+
+def test_pipeline_doc_current():
+    out = subprocess.run([sys.executable, "-m", "qc.pipelinedoc"], capture_output=True, text=True,
+                         cwd=REPO / "python", check=True).stdout
+    assert out == (REPO / "docs" / "pipeline.md").read_text(), \
+        "docs/pipeline.md is stale: run scripts/gen-docs.sh"
