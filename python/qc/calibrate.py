@@ -67,7 +67,7 @@ class Progress:
 
     def update(self, done):
         el = time.monotonic() - self.t0
-        if not self.enabled or el < 1.0:
+        if not self.enabled or el < 1.0 or done == 0:
             return
         eta = el / max(done, 1) * (self.total - done)
         bar = "#" * int(30 * done / self.total)

@@ -178,8 +178,10 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             if kind == "warning" or verbose:
                 log(f"{kind}: {msg}")
         delay = float(os.environ.get("QC_STAGE_DELAY", "0"))  # test hook: widen the window for interrupts
-        for name, args in STAGES:
+        bar = calibrate.Progress("compiling", len(STAGES) + 2)
+        for k, (name, args) in enumerate(STAGES):
             time.sleep(delay)
+            bar.update(k)
             nxt = tmp / "ir" / f"{name}.mlir"
             if args is None:
                 args = [f"--qc-annotate=stats={annotate_stats} weights={policy['weights']} "
@@ -197,11 +199,14 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         # llc alone runs no IR optimizations (no LICM, no vectorizer): opt -O3
         # first makes the loop nests about 2.7x faster. No fast-math flags, so
         # float quantize / dequantize stay exact.
+        bar.update(len(STAGES))
         tools.run([tools.tool("opt"), "-O3", str(tmp / "model.ll"), "-o", str(tmp / "model.bc")],
                   "LLVM optimization")
+        bar.update(len(STAGES) + 1)
         tools.run([tools.tool("llc"), "-O3", "-relocation-model=pic", "-filetype=obj",
                    str(tmp / "model.bc"), "-o", str(tmp / "model.o")], "code generation")
         (tmp / "model.bc").unlink()
+        bar.update(len(STAGES) + 2)
         in_shape, out_shape = graph.input_shape, graph.shapes[graph.output_name]
         fmt = dict(model=Path(model).name, in_name=graph.input_name, out_name=graph.output_name,
                    in_dims=", ".join(map(str, in_shape[1:])), out_dims=", ".join(map(str, out_shape[1:])),
