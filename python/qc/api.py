@@ -89,7 +89,7 @@ def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.9
                   percentile=percentile, report=report,
                   policy=dict(weights=weights, activations=activations,
                               weight_bits=7 if reduce_range else 8),
-                  exclude=list(exclude))
+                  exclude=list(exclude), progress=not quiet)
     return Model(out, owned_tmp=tmp)
 
 

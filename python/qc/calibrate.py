@@ -61,9 +61,9 @@ class Progress:
     """A one-line progress bar with an ETA on stderr, shown only on a
     terminal and only once the work has taken more than a second."""
 
-    def __init__(self, what, total):
+    def __init__(self, what, total, show=True):
         self.what, self.total, self.t0 = what, total, time.monotonic()
-        self.enabled = sys.stderr.isatty()
+        self.enabled = show and sys.stderr.isatty()
 
     def update(self, done):
         el = time.monotonic() - self.t0
@@ -77,7 +77,7 @@ class Progress:
         sys.stderr.flush()
 
 
-def collect(g, x, batch=64):
+def collect(g, x, batch=64, progress=True):
     """Min, max and a histogram of every tensor over the calibration set."""
     lo, hi, hist = {}, {}, {}
 
@@ -91,7 +91,7 @@ def collect(g, x, batch=64):
         hist[name] = hist.get(name, 0) + h
 
     steps = list(range(0, len(x), batch))
-    bar = Progress("calibrating", 2 * len(steps))
+    bar = Progress("calibrating", 2 * len(steps), progress)
     for k, observe in enumerate((minmax, histogram)):
         for j, i in enumerate(steps):
             floatref.run(g, x[i:i + batch], observe)
@@ -255,11 +255,11 @@ def cache_dir():
     return Path(base)
 
 
-def cached_collect(g, model_path, x, log=lambda m: None):
+def cached_collect(g, model_path, x, log=lambda m: None, progress=True):
     """collect() with a cache keyed by the model and the data
     (QC_CACHE_DIR, default ~/.cache/qc; QC_CACHE_DIR=off disables it)."""
     if os.environ.get("QC_CACHE_DIR") == "off":
-        return collect(g, x)
+        return collect(g, x, progress=progress)
     f = cache_dir() / f"stats-{cache_key(model_path, x)}.json"
     if f.exists():
         try:
@@ -268,7 +268,7 @@ def cached_collect(g, model_path, x, log=lambda m: None):
             return tensors
         except ValueError:
             pass  # a corrupt cache entry is recomputed
-    tensors = collect(g, x)
+    tensors = collect(g, x, progress=progress)
     try:
         f.parent.mkdir(parents=True, exist_ok=True)
         tmp = f.with_suffix(".tmp")

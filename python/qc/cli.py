@@ -50,7 +50,7 @@ def _parser():
                    help="output directory: library, header, IR after each stage, statistics")
     c.add_argument("--force", action="store_true",
                    help="replace OUTDIR if it holds an earlier qc output")
-    c.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    c.add_argument("-q", "--quiet", action="store_true", help="print errors only (no progress bar)")
     c.add_argument("-v", "--verbose", action="store_true",
                    help="also print the passes' remarks (e.g. raised weight scales, batch norms "
                         "left unfolded), each with its ONNX node")
@@ -106,7 +106,7 @@ def cmd_compile(args):
                   percentile=args.percentile, report=args.report,
                   policy=dict(weights=args.weights, activations=args.activations,
                               weight_bits=7 if args.reduce_range else 8),
-                  exclude=args.exclude, verbose=args.verbose)
+                  exclude=args.exclude, verbose=args.verbose, progress=not args.quiet)
 
 
 def cmd_run(args):

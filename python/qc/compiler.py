@@ -126,7 +126,7 @@ def prepare_outdir(outdir, force):
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                   calib_method=None, percentile=99.99, report=False, policy=None,
-                  exclude=(), verbose=False):
+                  exclude=(), verbose=False, progress=True):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default minmax; with a statistics file,
@@ -153,7 +153,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         log(f"imported {len(graph.nodes)} nodes from {model}")
         stats = tmp / "stats.json"
         if stats_file is None:
-            tensors = calibrate.cached_collect(graph, model, xc, log)
+            tensors = calibrate.cached_collect(graph, model, xc, log, progress)
             method = calib_method or "minmax"
             calibrate.apply_method(tensors, method, percentile)
             calibrate.write_stats(stats, Path(model).name, len(xc), tensors, method,
@@ -178,7 +178,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             if kind == "warning" or verbose:
                 log(f"{kind}: {msg}")
         delay = float(os.environ.get("QC_STAGE_DELAY", "0"))  # test hook: widen the window for interrupts
-        bar = calibrate.Progress("compiling", len(STAGES) + 2)
+        bar = calibrate.Progress("compiling", len(STAGES) + 2, progress)
         for k, (name, args) in enumerate(STAGES):
             time.sleep(delay)
             bar.update(k)
