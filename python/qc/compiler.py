@@ -137,10 +137,10 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
     if calib is None and stats_file is None:
         raise QCError("give --calib (calibration inputs) or --stats (a statistics file)")
     xc = calibrate.load_calibration(calib, graph) if calib is not None else None
-    excluded = resolve_excludes(graph, exclude)
-    if excluded:
-        log(f"keeping {len(excluded)} op(s) in float, with quantize/dequantize at their "
-            f"boundaries: {', '.join(excluded)}")
+    excluded, kept_nodes = resolve_excludes(graph, exclude)
+    if kept_nodes:
+        log(f"keeping {len(kept_nodes)} op(s) in float, with quantize/dequantize at their "
+            f"boundaries: {', '.join(kept_nodes)}")
     if report and xc is None:
         raise QCError("--report needs --calib: the report runs the model on the calibration data")
     if stats_file is not None and not Path(stats_file).is_file():
@@ -223,7 +223,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
         from .cli import _integer_weight_bytes
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
-                    "float_ops": excluded,
+                    "float_ops": kept_nodes,
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
                     "int_weight_bytes": _integer_weight_bytes(tmp / "graph.json"),
                     "input": {"name": graph.input_name, "shape": ["N"] + in_shape[1:], "dtype": "float32"},
@@ -245,7 +245,7 @@ def resolve_excludes(graph, names):
     """ONNX node names or op types -> the tensor names of the ops to keep in
     float. A Conv / Gemm that batch norm folds into is named by the batch
     norm's output after folding, so both names are passed."""
-    out = []
+    out, nodes = [], []
     consumers = {}
     for n in graph.nodes:
         for i in n.inputs:
@@ -255,13 +255,14 @@ def resolve_excludes(graph, names):
         if not hits:
             raise QCError(f"--exclude '{name}' matches no node name or op type of the model")
         for n in hits:
+            nodes.append(n.onnx_name)
             out.append(n.output)
             users = consumers.get(n.output, [])
             if n.op in ("conv2d", "gemm") and len(users) == 1 and users[0].op == "batch_norm":
                 out.append(users[0].output)
     if any("," in t for t in out):
         raise QCError("--exclude: tensor names containing ',' are not supported")
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(out)), list(dict.fromkeys(nodes))
 
 
 def _write_report(qcopt, graph, tmp, x, describe, log, scheme):
