@@ -132,19 +132,6 @@ def _timed(fn, x, reps=3):
     return out, best
 
 
-def _integer_weight_bytes(graph_path):
-    """Bytes of the integer constants of the compiled graph."""
-    from . import intref
-    width = {"i8": 1, "i32": 4}
-    total = 0
-    for f in intref.load(graph_path)["functions"]:
-        for op in f["ops"]:
-            if op["op"] == "arith.constant":
-                t = op["attrs"]["value"]["type"]
-                total += width.get(t["dtype"], 0) * int(np.prod(t["shape"]))
-    return total
-
-
 def cmd_eval(args):
     from . import floatref, onnx_import
     from .runtime import CompiledModel
@@ -159,10 +146,9 @@ def cmd_eval(args):
     accf = float(np.mean(yf.argmax(1) == y)) * 100
     accq = float(np.mean(yq.argmax(1) == y)) * 100
     agree = float(np.mean(yf.argmax(1) == yq.argmax(1))) * 100
-    used = {i for n in g.nodes for i in n.inputs if g.is_const(i)}
-    fsize = sum(g.constants[i].nbytes for i in used)
+    fsize = m.manifest["float_weight_bytes"]
     qsize = os.path.getsize(os.path.join(args.outdir, m.manifest["library"]))
-    wsize = _integer_weight_bytes(os.path.join(args.outdir, m.manifest["graph"]))
+    wsize = m.manifest["int_weight_bytes"]
     n = len(x)
     print(f"samples          {n}")
     print(f"float accuracy   {accf:.2f}%   (numpy float32 reference)")

@@ -220,12 +220,12 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         cc = os.environ.get("CC", "cc")
         tools.run([cc, "-shared", "-O2", "-fPIC", "-I", str(tmp), str(tmp / "qc_model_wrapper.c"),
                    str(tmp / "model.o"), "-lm", "-o", str(tmp / "libqc_model.so")], "linking")
+        from . import intref
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
-        from .cli import _integer_weight_bytes
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
                     "float_ops": kept_nodes,
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
-                    "int_weight_bytes": _integer_weight_bytes(tmp / "graph.json"),
+                    "int_weight_bytes": intref.integer_weight_bytes(intref.load(tmp / "graph.json")),
                     "input": {"name": graph.input_name, "shape": ["N"] + in_shape[1:], "dtype": "float32"},
                     "output": {"name": graph.output_name, "shape": ["N"] + out_shape[1:], "dtype": "float32"},
                     "library": "libqc_model.so", "header": "qc_model.h", "stats": "stats.json",

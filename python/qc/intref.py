@@ -143,6 +143,18 @@ def load(path):
     return doc
 
 
+def integer_weight_bytes(doc):
+    """Bytes of the integer constants of a graph (i8 and i32 tensors)."""
+    width = {"i8": 1, "i32": 4}
+    total = 0
+    for f in doc["functions"]:
+        for op in f["ops"]:
+            if op["op"] == "arith.constant":
+                t = op["attrs"]["value"]["type"]
+                total += width.get(t["dtype"], 0) * int(np.prod(t["shape"]))
+    return total
+
+
 def run(doc, x, func="qc_model", observe=None):
     """Evaluates the graph on a batch x [N, ...] (the graph's batch is 1);
     `observe(op, value)` sees every op's result."""
