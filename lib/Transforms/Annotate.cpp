@@ -28,9 +28,14 @@ struct AnnotatePass : public qc::impl::QCAnnotateBase<AnnotatePass> {
     qtypeOf.clear();
     fusedClamps.clear();
     excluded.clear();
+    bitsOf.clear();
+    symmetric.clear();
+    asymmetric.clear();
+    used.clear();
     for (const std::string &n : exclude)
       excluded.insert(n);
-    if (failed(checkOptions()) || failed(loadStats()) || failed(annotate()))
+    if (failed(checkOptions()) || failed(loadStats()) || failed(annotate()) ||
+        failed(checkOverridesUsed()))
       signalPassFailure();
   }
 
@@ -39,6 +44,10 @@ private:
   llvm::StringSet<> excluded;
   DenseMap<Value, Type> qtypeOf;
   DenseSet<Operation *> fusedClamps;
+  llvm::StringMap<unsigned> bitsOf; // layer-bits
+  llvm::StringSet<> symmetric, asymmetric, used;
+
+  static bool validBits(unsigned b) { return b == 8 || b == 7 || b == 4; }
 
   LogicalResult checkOptions() {
     func::FuncOp f = getOperation();
@@ -49,9 +58,42 @@ private:
       return f.emitError() << "activations must be asymmetric or symmetric, "
                               "got '"
                            << activationScheme << "'";
-    if (weightBits != 8 && weightBits != 7)
-      return f.emitError() << "weight-bits must be 8 or 7, got "
+    if (!validBits(weightBits))
+      return f.emitError() << "weight-bits must be 8, 7 or 4, got "
                            << static_cast<unsigned>(weightBits);
+    if (groupSize == 0)
+      return f.emitError("group-size must be at least 1");
+    for (const std::string &e : layerBits) {
+      auto [name, bits] = StringRef(e).rsplit('=');
+      unsigned b = 0;
+      if (name.empty() || bits.getAsInteger(10, b) || !validBits(b))
+        return f.emitError() << "layer-bits entry '" << e
+                             << "' must be NAME=8, NAME=7 or NAME=4";
+      bitsOf[name] = b;
+    }
+    for (const std::string &n : symmetricTensors)
+      symmetric.insert(n);
+    for (const std::string &n : asymmetricTensors)
+      if (!asymmetric.insert(n).second || symmetric.contains(n))
+        return f.emitError() << "tensor '" << n
+                             << "' is listed twice in symmetric / asymmetric";
+    return success();
+  }
+
+  /// Every override must have named something.
+  LogicalResult checkOverridesUsed() {
+    for (auto &e : bitsOf)
+      if (!used.contains(e.getKey()))
+        return getOperation().emitError()
+               << "layer-bits names '" << e.getKey()
+               << "', which is not the output of a quantized conv or gemm";
+    for (auto *list : {&symmetric, &asymmetric})
+      for (auto &e : *list)
+        if (!used.contains(e.getKey()))
+          return getOperation().emitError()
+                 << (list == &symmetric ? "symmetric" : "asymmetric")
+                 << " names '" << e.getKey()
+                 << "', which is not a quantized activation";
     return success();
   }
 
@@ -96,7 +138,11 @@ private:
     auto r = rangeOf(v, at);
     if (failed(r))
       return failure();
-    insertFakeQuant(v, activationScheme == "symmetric"
+    std::string name = getTensorName(v);
+    bool sym = symmetric.contains(name), asym = asymmetric.contains(name);
+    if (sym || asym)
+      used.insert(name);
+    insertFakeQuant(v, sym || (!asym && activationScheme == "symmetric")
                            ? symmetricActivationType(v.getContext(), r->first,
                                                      r->second)
                            : activationType(v.getContext(), r->first,
@@ -152,7 +198,24 @@ private:
     int64_t outCh = op.getWeight().getType().getDimSize(0);
     size_t per = w->size() / outCh;
     double sIn = getQParams(*inQ).scale();
-    int64_t qmax = weightBits == 8 ? 127 : 63;
+    std::string name = getTensorName(op.getLoc());
+    unsigned bits = weightBits;
+    auto given = bitsOf.find(name);
+    if (given != bitsOf.end()) {
+      bits = given->second;
+      used.insert(name);
+    }
+    if (bits == 4) {
+      std::string why = int4Obstacle(op, per);
+      if (why.empty())
+        return annotateGrouped(op, sIn, *w, *bias);
+      if (given != bitsOf.end())
+        return op.emitError() << "layer '" << name
+                              << "' cannot take 4-bit weights: " << why;
+      op.emitRemark() << "weights kept at 8 bits: " << why;
+      bits = 8;
+    }
+    int64_t qmax = bits == 8 ? 127 : 63;
     bool perTensor = weightGranularity == "per-tensor";
     // An all-zero channel (or tensor) takes the scale of |w| = 1; only its
     // bias matters, at scale s_in / qmax.
@@ -210,6 +273,82 @@ private:
     return quantizeOutput(op);
   }
 
+  template <typename OpTy>
+  std::string int4Obstacle(OpTy op, size_t per) {
+    if (auto conv = dyn_cast<Conv2DOp>(op.getOperation()))
+      if (conv.getGroup() != 1)
+        return "grouped / depthwise convolution (one group per channel)";
+    if (per < groupSize)
+      return std::to_string(per) + " weights per output channel, fewer "
+             "than the group size " + std::to_string(groupSize);
+    return "";
+  }
+
+  /// 4-bit weights, one scale per (output channel, group of input
+  /// channels), and the bias at the common accumulator scale of the channel.
+  template <typename OpTy>
+  LogicalResult annotateGrouped(OpTy op, double sIn, ArrayRef<double> w,
+                                ArrayRef<double> bias) {
+    MLIRContext *ctx = op.getContext();
+    RankedTensorType wTy = op.getWeight().getType();
+    int64_t outCh = wTy.getDimSize(0), inCh = wTy.getDimSize(1);
+    int64_t per = wTy.getNumElements() / outCh, inner = per / inCh;
+    int64_t block = std::min<int64_t>(groupSize, inCh);
+    while (inCh % block)
+      --block;
+    if (block != std::min<int64_t>(groupSize, inCh))
+      op.emitRemark() << "4-bit weight groups of " << block
+                      << " input channels: " << inCh
+                      << " is not a multiple of "
+                      << static_cast<unsigned>(groupSize);
+    int64_t groups = inCh / block, qmax = 7;
+    SmallVector<float> sW;
+    SmallVector<double> sB;
+    for (int64_t o = 0; o < outCh; ++o) {
+      double top = 0;
+      for (int64_t g = 0; g < groups; ++g) {
+        double m = 0;
+        for (int64_t i = g * block * inner; i < (g + 1) * block * inner; ++i)
+          m = std::max(m, std::abs(w[o * per + i]));
+        sW.push_back(static_cast<float>((m > 0 ? m : 1.0) / qmax));
+        top = std::max(top, double(sW.back()));
+      }
+      // Group accumulators are rescaled to s_in * top / 2^r and summed with
+      // the bias: (K * qmax * 255 + |b| / (s_in * top)) * 2^r must fit.
+      double need = double(per) * qmax * 255.0 + std::abs(bias[o]) / (sIn * top);
+      int r = 16;
+      while (r >= 0 && std::ldexp(need, r) + groups > double(INT32_MAX))
+        --r;
+      if (r < 0)
+        return op.emitError() << "output channel " << o
+                              << ": bias and accumulator cannot share an "
+                                 "int32 at 4-bit weight scales; give this "
+                                 "layer 8-bit weights";
+      sB.push_back(sIn * top / std::ldexp(1.0, r));
+    }
+    auto f32 = Float32Type::get(ctx);
+    SmallVector<int64_t> scaleShape(wTy.getRank(), 1);
+    scaleShape[0] = outCh;
+    scaleShape[1] = groups;
+    auto scales = DenseElementsAttr::get(RankedTensorType::get(scaleShape, f32),
+                                         ArrayRef<float>(sW));
+    auto i4 = IntegerType::get(ctx, 4);
+    auto zps = DenseElementsAttr::get(RankedTensorType::get(scaleShape, i4),
+                                      APInt(4, 0));
+    Type wType = quant::UniformQuantizedSubChannelType::get(
+        quant::QuantizationFlags::Signed, i4, f32, scales, zps, {0, 1},
+        {1, block}, -qmax, qmax);
+    auto bType = quant::UniformQuantizedPerAxisType::get(
+        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32), f32, sB,
+        SmallVector<int64_t>(outCh, 0), 0, INT32_MIN, INT32_MAX);
+    OpBuilder b(op);
+    op.getWeightMutable().assign(FakeQuantOp::create(
+        b, op.getWeight().getLoc(), op.getWeight(), TypeAttr::get(wType)));
+    op.getBiasMutable().assign(FakeQuantOp::create(
+        b, op.getBias().getLoc(), op.getBias(), TypeAttr::get(bType)));
+    return quantizeOutput(op);
+  }
+
   /// Same-scale ops share their input's parameters.
   LogicalResult shareInputParams(Operation *op) {
     auto inQ = inputQType(op, op->getOperand(0));
@@ -217,6 +356,14 @@ private:
       return failure();
     insertFakeQuant(op->getResult(0), *inQ);
     return success();
+  }
+
+  /// A model input read only by batch norms: they normalize it in float
+  /// before quantization, and their outputs are quantized instead.
+  static bool isInputNorm(Value arg) {
+    return !arg.use_empty() && llvm::all_of(arg.getUsers(), [](Operation *u) {
+      return isa<BatchNormOp>(u);
+    });
   }
 
   LogicalResult annotateOp(Operation *op) {
@@ -250,7 +397,9 @@ private:
             return failure();
           return quantizeOutput(a);
         })
-        .Case([&](BatchNormOp bn) {
+        .Case([&](BatchNormOp bn) -> LogicalResult {
+          if (isa<BlockArgument>(bn.getInput()))
+            return keepFloat(bn);
           return bn.emitError("batch norm was not folded (run "
                               "--qc-fold-batchnorm; it needs a conv or gemm "
                               "neighbour) and cannot be quantized alone");
@@ -266,7 +415,7 @@ private:
   LogicalResult annotate() {
     func::FuncOp f = getOperation();
     for (BlockArgument arg : f.getArguments())
-      if (isa<RankedTensorType>(arg.getType()) &&
+      if (isa<RankedTensorType>(arg.getType()) && !isInputNorm(arg) &&
           failed(quantizeActivation(arg, f)))
         return failure();
     SmallVector<Operation *> ops;

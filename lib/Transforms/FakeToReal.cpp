@@ -141,6 +141,99 @@ private:
     return success();
   }
 
+  int64_t quantizeBias(Operation *op, double bias, double sb, size_t o) {
+    double qb = std::nearbyint(bias / sb);
+    if (qb < INT32_MIN || qb > INT32_MAX) {
+      op->emitWarning() << "bias of channel " << o
+                        << " saturates int32 at scale " << sb;
+      qb = std::clamp<double>(qb, INT32_MIN, INT32_MAX);
+    }
+    return static_cast<int64_t>(qb);
+  }
+
+  /// Blockwise (4-bit) weights: one conv / gemm per group of input
+  /// channels, each i32 accumulator rescaled per channel to the bias scale
+  /// s_b[o] (ratio s_in * s_w[o, g] / s_b[o] <= 2^16, chosen by
+  /// --qc-annotate), summed with tosa.add, plus the bias, then requantized
+  /// as usual. The worst case of the sum (each rescale rounds by at most
+  /// 1/2) is proven to fit int32.
+  template <typename OpTy>
+  LogicalResult convertGrouped(OpTy op, const IntVal &in, FakeQuantOp wFq,
+                               const QParams &bq, ArrayRef<double> w,
+                               ArrayRef<double> bias, FakeQuantOp outFq,
+                               tosa::ClampOp clamp) {
+    if (auto conv = dyn_cast<Conv2DOp>(op.getOperation()))
+      if (conv.getGroup() != 1)
+        return op.emitError("blockwise weights need an ungrouped convolution");
+    QParams wq = getQParams(wFq.getQtype());
+    RankedTensorType wTy = op.getWeight().getType();
+    int64_t outCh = wTy.getDimSize(0), inCh = wTy.getDimSize(1);
+    int64_t per = wTy.getNumElements() / outCh, inner = per / inCh;
+    int64_t block = wq.groupSize, groups = inCh / block;
+    int64_t xMax = std::max(in.q.zp() - in.q.qmin, in.q.qmax - in.q.zp());
+    SmallVector<SmallVector<int64_t>> wInt(groups);
+    SmallVector<SmallVector<double>> ratio(groups);
+    SmallVector<int64_t> bInt;
+    for (int64_t o = 0; o < outCh; ++o) {
+      double sb = bq.scales[o];
+      bInt.push_back(quantizeBias(op, bias[o], sb, o));
+      double bound = std::abs(bInt.back());
+      for (int64_t g = 0; g < groups; ++g) {
+        double sw = wq.scales[o * groups + g];
+        int64_t sum = 0;
+        for (int64_t i = g * block * inner; i < (g + 1) * block * inner; ++i) {
+          wInt[g].push_back(
+              quantizeRNE(w[o * per + i], sw, 0, wq.qmin, wq.qmax));
+          sum += std::abs(wInt[g].back());
+        }
+        ratio[g].push_back(in.q.scale() * sw / sb);
+        bound += double(sum) * xMax * ratio[g].back() + 0.5;
+      }
+      if (bound > INT32_MAX)
+        return op.emitError()
+               << "int32 accumulator may overflow in output channel " << o
+               << ": worst case |sum of rescaled groups + bias| = " << bound
+               << " > 2^31 - 1";
+    }
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto inTy = cast<RankedTensorType>(in.v.getType());
+    auto accTy = withElement(op.getOutput(), i32());
+    SmallVector<int64_t> wShape(wTy.getShape()), sliceShape(inTy.getShape());
+    wShape[1] = sliceShape[1] = block;
+    SmallVector<OpFoldResult> offsets(inTy.getRank(), b.getIndexAttr(0)),
+        sizes, strides(inTy.getRank(), b.getIndexAttr(1));
+    for (int64_t d : sliceShape)
+      sizes.push_back(b.getIndexAttr(d));
+    Value zeroBias = createConstant(b, loc, withElement(op.getBias(), i32()),
+                                    SmallVector<int64_t>(outCh, 0));
+    Value total;
+    for (int64_t g = 0; g < groups; ++g) {
+      offsets[1] = b.getIndexAttr(g * block);
+      Value x = tensor::ExtractSliceOp::create(
+          b, loc, RankedTensorType::get(sliceShape, i8()), in.v, offsets, sizes,
+          strides);
+      Value wc = createConstant(b, wFq.getLoc(),
+                                RankedTensorType::get(wShape, i8()), wInt[g]);
+      wc.getDefiningOp()->setAttr("qc.bits", b.getI64IntegerAttr(wq.bits));
+      auto acc = OpTy::create(b, loc, TypeRange{accTy},
+                              ValueRange{x, wc, zeroBias}, op->getAttrs());
+      acc.setInputZpAttr(b.getI32IntegerAttr(in.q.zp()));
+      acc.setWeightZpAttr(b.getI32IntegerAttr(0));
+      Value r = requantize(b, loc, acc, 0, ratio[g], 1, 0, i32());
+      total = total ? tosa::AddOp::create(b, loc, accTy, total, r) : r;
+    }
+    if (llvm::any_of(bInt, [](int64_t v) { return v != 0; })) {
+      SmallVector<int64_t> bShape(accTy.getRank(), 1);
+      bShape[1] = outCh;
+      Value bc = createConstant(b, op.getBias().getLoc(),
+                                RankedTensorType::get(bShape, i32()), bInt);
+      total = tosa::AddOp::create(b, loc, accTy, total, bc);
+    }
+    finishOutput(b, loc, total, bq.scales, 1, outFq, clamp);
+    return success();
+  }
+
   template <typename OpTy>
   LogicalResult convertMac(OpTy op) {
     auto in = lookup(op, op.getInput());
@@ -159,6 +252,8 @@ private:
     if (failed(outFq))
       return failure();
     QParams wq = getQParams(wFq.getQtype()), bq = getQParams(bFq.getQtype());
+    if (wq.groupSize)
+      return convertGrouped(op, *in, wFq, bq, *w, *bias, *outFq, clamp);
     size_t outCh = bias->size(), per = w->size() / outCh;
     SmallVector<int64_t> wInt, bInt;
     SmallVector<double> accScale;
@@ -167,13 +262,7 @@ private:
       for (size_t i = 0; i < per; ++i)
         wInt.push_back(quantizeRNE((*w)[o * per + i], sw, 0, wq.qmin, wq.qmax));
       double sb = bq.scales[bq.axis < 0 ? 0 : o];
-      double qb = std::nearbyint((*bias)[o] / sb);
-      if (qb < INT32_MIN || qb > INT32_MAX) {
-        op.emitWarning() << "bias of channel " << o
-                         << " saturates int32 at scale " << sb;
-        qb = std::clamp<double>(qb, INT32_MIN, INT32_MAX);
-      }
-      bInt.push_back(static_cast<int64_t>(qb));
+      bInt.push_back(quantizeBias(op, (*bias)[o], sb, o));
       accScale.push_back(in->q.scale() * sw);
     }
     if (failed(checkAccumulator(op, wInt, bInt, outCh, in->q)))

@@ -99,10 +99,21 @@ LogicalResult foldIntoGemm(BatchNormOp bn, const Affine &a) {
 
 struct FoldBatchNormPass
     : public qc::impl::QCFoldBatchNormBase<FoldBatchNormPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<BatchNormOp> bns;
     getOperation().walk([&](BatchNormOp bn) { bns.push_back(bn); });
+    if (inputNorm != "fold" && inputNorm != "float") {
+      getOperation().emitError() << "input-norm must be fold or float, got '"
+                                 << inputNorm << "'";
+      return signalPassFailure();
+    }
     for (BatchNormOp bn : bns) {
+      if (inputNorm == "float" && isa<BlockArgument>(bn.getInput())) {
+        bn.emitRemark("batch norm on the model input is kept: it runs in "
+                      "float32 before the input quantize");
+        continue;
+      }
       std::optional<Affine> a = getAffine(bn);
       if (a && (succeeded(foldIntoProducer<Conv2DOp>(bn, *a)) ||
                 succeeded(foldIntoProducer<GemmOp>(bn, *a)) ||

@@ -17,6 +17,16 @@ QParams qc::getQParams(Type qtype) {
   if (auto t = dyn_cast<quant::UniformQuantizedType>(q)) {
     p.scales.push_back(t.getScale());
     p.zeroPoints.push_back(t.getZeroPoint());
+  } else if (auto sc = dyn_cast<quant::UniformQuantizedSubChannelType>(q)) {
+    p.axis = 0;
+    for (auto [dim, size] :
+         llvm::zip(sc.getQuantizedDimensions(), sc.getBlockSizes()))
+      if (dim == 1)
+        p.groupSize = size;
+    for (APFloat s : sc.getScales().getValues<APFloat>())
+      p.scales.push_back(s.convertToDouble());
+    for (APInt z : sc.getZeroPoints().getValues<APInt>())
+      p.zeroPoints.push_back(z.getSExtValue());
   } else {
     auto a = cast<quant::UniformQuantizedPerAxisType>(q);
     p.axis = a.getQuantizedDimension();

@@ -6,9 +6,11 @@
     m.save("out/model"); m2 = qc.load("out/model")
     print(m.report())                            # per-tensor error table
 
-Keyword options mirror `qc compile`: calib_method ("minmax", "percentile",
-"entropy", "mse"), percentile, weights ("per-channel", "per-tensor"),
-activations ("asymmetric", "symmetric"), reduce_range, exclude (ONNX node
+Keyword options mirror `qc compile`: calib_method ("mse" by default,
+"minmax", "percentile", "entropy"), percentile, moving_average, weights ("per-channel", "per-tensor"),
+activations ("asymmetric", "symmetric"), reduce_range, weight_bits (8, 4,
+"auto"), group_size, size_budget (bytes, with weight_bits="auto"),
+overrides (a JSON file path), exclude (ONNX node
 names or op types kept in float), report, stats (a
 statistics file instead of or besides calib), quiet.
 """
@@ -74,10 +76,12 @@ class Model:
 
 
 def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.99,
+            moving_average=False,
             weights="per-channel", activations="asymmetric", reduce_range=False,
+            weight_bits=8, group_size=32, size_budget=None, overrides=None,
             report=False, exclude=(), quiet=True):
     """Quantizes and compiles an ONNX model; returns a callable Model."""
-    from .compiler import compile_model
+    from .compiler import compile_model, weight_bits as weight_bits_of
     tmp = tempfile.TemporaryDirectory(prefix="qc-")
     calib_path = calib
     if calib is not None and not isinstance(calib, (str, Path)):
@@ -86,10 +90,11 @@ def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.9
     out = Path(tmp.name) / "model"
     log = (lambda m: None) if quiet else (lambda m: print(f"qc: {m}"))
     compile_model(model, calib_path, out, log=log, stats_file=stats, calib_method=calib_method,
-                  percentile=percentile, report=report,
+                  percentile=percentile, moving_average=moving_average, report=report,
                   policy=dict(weights=weights, activations=activations,
-                              weight_bits=7 if reduce_range else 8),
-                  exclude=list(exclude), progress=not quiet)
+                              weight_bits=weight_bits_of(str(weight_bits), reduce_range),
+                              group_size=group_size, size_budget=size_budget),
+                  exclude=list(exclude), progress=not quiet, overrides_file=overrides)
     return Model(out, owned_tmp=tmp)
 
 

@@ -6,7 +6,9 @@ Collection makes two passes over the calibration set: min / max, then a
 (so |x| histograms are a fold of it). Methods then choose ranges from the
 stored histograms without rerunning the model:
 
-* minmax: [min, max];
+* minmax: [min, max]; with moving_average, the mean of the per-batch
+  minima and maxima (batches of 32 samples, as PyTorch's moving-average
+  observer sees training batches), which discounts rare extremes;
 * percentile P: the (100 - P)th and Pth percentiles;
 * entropy: TensorRT's KL-divergence threshold on |x| (on x for tensors that
   are never negative, with 255 levels instead of 128);
@@ -77,13 +79,16 @@ class Progress:
         sys.stderr.flush()
 
 
-def collect(g, x, batch=64, progress=True):
-    """Min, max and a histogram of every tensor over the calibration set."""
-    lo, hi, hist = {}, {}, {}
+def collect(g, x, batch=32, progress=True):
+    """Min, max (overall and per batch) and a histogram of every tensor over
+    the calibration set."""
+    lo, hi, hist, blo, bhi = {}, {}, {}, {}, {}
 
     def minmax(name, t):
-        lo[name] = min(lo.get(name, math.inf), float(t.min()))
-        hi[name] = max(hi.get(name, -math.inf), float(t.max()))
+        blo.setdefault(name, []).append(float(t.min()))
+        bhi.setdefault(name, []).append(float(t.max()))
+        lo[name] = min(lo.get(name, math.inf), blo[name][-1])
+        hi[name] = max(hi.get(name, -math.inf), bhi[name][-1])
 
     def histogram(name, t):
         m = max(abs(lo[name]), abs(hi[name])) or 1.0
@@ -101,6 +106,7 @@ def collect(g, x, batch=64, progress=True):
         if not (math.isfinite(lo[name]) and math.isfinite(hi[name])):
             raise QCError(f"tensor '{name}' reached a non-finite value during calibration")
         tensors[name] = {"min": lo[name], "max": hi[name],
+                         "batch_min": blo[name], "batch_max": bhi[name],
                          "absmax": max(abs(lo[name]), abs(hi[name])) or 1.0,
                          "hist": [int(c) for c in hist[name]]}
     return tensors
@@ -167,14 +173,15 @@ def kl_threshold(abs_hist, levels=128, start=None):
     return best_i
 
 
-def mse_threshold(abs_hist, m, levels=255, candidates=400):
+def mse_threshold(abs_hist, m, levels=255, candidates=400, nonneg=False):
     """Threshold t in (0, m] minimizing the expected squared error of
-    quantizing |x| (histogram over [0, m]) to `levels` steps over 2t."""
+    quantizing |x| (histogram over [0, m]) to `levels` steps over [-t, t],
+    or over [0, t] for a tensor that is never negative."""
     c = (np.arange(len(abs_hist)) + 0.5) * (m / len(abs_hist))
     w = abs_hist.astype(np.float64)
     best, best_t = math.inf, m
     for t in np.linspace(m / candidates, m, candidates):
-        step = 2 * t / levels
+        step = (t if nonneg else 2 * t) / levels
         inside = c <= t
         err = np.sum(w[inside]) * step * step / 12 + np.sum(w[~inside] * (c[~inside] - t) ** 2)
         if err < best:
@@ -182,9 +189,11 @@ def mse_threshold(abs_hist, m, levels=255, candidates=400):
     return best_t
 
 
-def choose_range(entry, method, percentile=99.99):
+def choose_range(entry, method, percentile=99.99, moving_average=False):
     """The [lo, hi] to quantize a tensor to, from its stored statistics."""
     lo, hi = entry["min"], entry["max"]
+    if method == "minmax" and moving_average:
+        return [float(np.mean(entry["batch_min"])), float(np.mean(entry["batch_max"]))]
     if method == "minmax" or hi <= lo:
         return [lo, hi]
     hist = np.asarray(entry["hist"], dtype=np.float64)
@@ -198,19 +207,24 @@ def choose_range(entry, method, percentile=99.99):
     if method == "entropy":
         t = kl_threshold(absh, levels=255 if nonneg else 128) * bw
     elif method == "mse":
-        t = mse_threshold(absh, m, levels=255)
+        t = mse_threshold(absh, m, levels=255, nonneg=nonneg)
     else:
         raise QCError(f"unknown calibration method '{method}' (choose from {', '.join(METHODS)})")
     return [max(lo, -t), min(hi, t)]
 
 
-def apply_method(tensors, method, percentile=99.99):
+def apply_method(tensors, method, percentile=99.99, moving_average=False):
     if method not in METHODS:
         raise QCError(f"unknown calibration method '{method}' (choose from {', '.join(METHODS)})")
     if method == "percentile" and not (50 < percentile <= 100):
         raise QCError(f"--percentile must be in (50, 100], got {percentile}")
-    for e in tensors.values():
-        e["range"] = choose_range(e, method, percentile)
+    if moving_average and method != "minmax":
+        raise QCError(f"--moving-average applies to --calib-method minmax, not {method}")
+    for name, e in tensors.items():
+        if moving_average and not e.get("batch_min"):
+            raise QCError(f"tensor '{name}' has no per-batch minima and maxima; "
+                          f"recalibrate with --calib for --moving-average")
+        e["range"] = choose_range(e, method, percentile, moving_average)
     return tensors
 
 
@@ -242,7 +256,7 @@ def read_stats(path):
 def cache_key(model_path, x):
     """Same model bytes and calibration data -> same statistics."""
     h = hashlib.sha256()
-    h.update(b"qc-stats-v1")
+    h.update(b"qc-stats-v2")
     h.update(Path(model_path).read_bytes())
     h.update(np.ascontiguousarray(x).tobytes())
     h.update(repr(x.shape).encode())

@@ -29,7 +29,10 @@ def _parser():
                         "instead of calibrating; with --calib too, the inputs serve only --report")
     c.add_argument("--calib-method", choices=["minmax", "percentile", "entropy", "mse"],
                    help="how to choose each activation's range from the calibration histograms "
-                        "(default minmax; with --stats, the file's ranges unless given)")
+                        "(default mse; with --stats, the file's ranges unless given)")
+    c.add_argument("--moving-average", action="store_true",
+                   help="with --calib-method minmax: average the per-batch minima and maxima "
+                        "(batches of 32) instead of taking the extremes")
     c.add_argument("--percentile", type=float, default=99.99, metavar="P",
                    help="percentile kept by --calib-method percentile (default 99.99)")
     c.add_argument("--weights", choices=["per-channel", "per-tensor"], default="per-channel",
@@ -37,6 +40,20 @@ def _parser():
     c.add_argument("--activations", choices=["asymmetric", "symmetric"], default="asymmetric",
                    help="activation parameters: asymmetric int8 with a zero point (default) or "
                         "symmetric (zero point 0)")
+    c.add_argument("--weight-bits", choices=["8", "4", "auto"], default="8",
+                   help="conv / gemm weight bits: 8 (default); 4, grouped along the input "
+                        "channels with one scale per group (the first layer, depthwise convs and "
+                        "layers with fewer weights per channel than a group keep 8); auto: 4 or 8 "
+                        "per layer from measured sensitivity, to fit --size-budget")
+    c.add_argument("--group-size", type=int, default=32, metavar="G",
+                   help="input channels per scale group of 4-bit weights (default 32)")
+    c.add_argument("--size-budget", type=float, metavar="BYTES",
+                   help="with --weight-bits auto: the most bytes the conv / gemm weights may "
+                        "take, packed at their bits")
+    c.add_argument("--overrides", metavar="FILE.json",
+                   help="per-tensor overrides: {NAME: {\"bits\": 4|7|8, \"scheme\": "
+                        "\"symmetric\"|\"asymmetric\", \"range\": [lo, hi]}}, NAME an ONNX "
+                        "node or tensor name")
     c.add_argument("--reduce-range", action="store_true",
                    help="7-bit weights in [-63, 63], so AVX2 vpmaddubsw cannot saturate "
                         "(for x86 machines without VNNI)")
@@ -99,14 +116,17 @@ def _load_npy(path, what):
 
 
 def cmd_compile(args):
-    from .compiler import compile_model
+    from .compiler import compile_model, weight_bits
     log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
     compile_model(args.model, args.calib, args.output, force=args.force, log=log,
                   stats_file=args.stats, calib_method=args.calib_method,
-                  percentile=args.percentile, report=args.report,
+                  percentile=args.percentile, moving_average=args.moving_average,
+                  report=args.report,
                   policy=dict(weights=args.weights, activations=args.activations,
-                              weight_bits=7 if args.reduce_range else 8),
-                  exclude=args.exclude, verbose=args.verbose, progress=not args.quiet)
+                              weight_bits=weight_bits(args.weight_bits, args.reduce_range),
+                              group_size=args.group_size, size_budget=args.size_budget),
+                  exclude=args.exclude, verbose=args.verbose, progress=not args.quiet,
+                  overrides_file=args.overrides)
 
 
 def cmd_run(args):

@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import calibrate, onnx_import, tools
+from . import calibrate, intref, mixed, onnx_import, overrides, tools
 from .errors import QCError
 
 STAGES = [
-    ("01-fold-batchnorm", ["--qc-fold-batchnorm"]),
+    ("01-fold-batchnorm", None),  # depends on the policy
     ("02-annotate", None),  # needs the stats path
     ("03-fake-to-real", ["--qc-fake-to-real"]),
     ("04-fold-rescale", ["--qc-fold-rescale"]),
@@ -125,17 +125,34 @@ def prepare_outdir(outdir, force):
 
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
-                  calib_method=None, percentile=99.99, report=False, policy=None,
-                  exclude=(), verbose=False, progress=True):
+                  calib_method=None, percentile=99.99, moving_average=False, report=False, policy=None,
+                  exclude=(), verbose=False, progress=True, overrides_file=None):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
-    are chosen by `calib_method` (default minmax; with a statistics file,
-    the file's own ranges unless a method is given)."""
-    policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8), **(policy or {}))
+    are chosen by `calib_method` (default mse; with a statistics file,
+    the file's own ranges unless a method is given). Policy: weights,
+    activations, weight_bits (8, 7, 4 or "auto" with size_budget bytes),
+    group_size; `overrides_file` sets bits, scheme or range per tensor."""
+    policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8,
+                       group_size=32), **(policy or {}))
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
     if calib is None and stats_file is None:
         raise QCError("give --calib (calibration inputs) or --stats (a statistics file)")
+    auto = policy["weight_bits"] == "auto"
+    if auto and not policy.get("size_budget"):
+        raise QCError("--weight-bits auto needs --size-budget BYTES")
+    if policy.get("size_budget") and not auto:
+        raise QCError("--size-budget applies to --weight-bits auto")
+    if auto and calib is None:
+        raise QCError("--weight-bits auto needs --calib: sensitivities are measured on the calibration data")
+    if not (isinstance(policy["group_size"], int) and policy["group_size"] >= 1):
+        raise QCError(f"--group-size must be a positive integer, got {policy['group_size']!r}")
+    ov_ranges = {}
+    if overrides_file is not None:
+        bits, sym, asym, ov_ranges = overrides.load(overrides_file, graph)
+        policy["layer_bits"] = dict(policy.get("layer_bits") or {}, **bits)
+        policy["symmetric"], policy["asymmetric"] = sym, asym
     xc = calibrate.load_calibration(calib, graph) if calib is not None else None
     excluded, kept_nodes = resolve_excludes(graph, exclude)
     if kept_nodes:
@@ -154,24 +171,35 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         stats = tmp / "stats.json"
         if stats_file is None:
             tensors = calibrate.cached_collect(graph, model, xc, log, progress)
-            method = calib_method or "minmax"
-            calibrate.apply_method(tensors, method, percentile)
+            method = calib_method or "mse"
+            calibrate.apply_method(tensors, method, percentile, moving_average)
             calibrate.write_stats(stats, Path(model).name, len(xc), tensors, method,
                                   percentile if method == "percentile" else None)
-            log(f"calibrated on {len(xc)} samples ({method})")
+            log(f"calibrated on {len(xc)} samples ({method}{', moving average' if moving_average else ''})")
             annotate_stats = stats
         elif calib_method:
             doc = calibrate.read_stats(stats_file)
-            calibrate.apply_method(doc["tensors"], calib_method, percentile)
+            calibrate.apply_method(doc["tensors"], calib_method, percentile, moving_average)
             calibrate.write_stats(stats, doc.get("model", Path(model).name), doc.get("samples", 0),
                                   doc["tensors"], calib_method,
                                   percentile if calib_method == "percentile" else None)
             annotate_stats = stats
             log(f"chose ranges ({calib_method}) from the histograms in {stats_file}")
+        elif moving_average:
+            raise QCError("--moving-average chooses ranges again: give --calib-method minmax with it")
         else:
             shutil.copyfile(stats_file, stats)
             annotate_stats = Path(stats_file)
             log(f"using statistics from {stats_file}")
+        if ov_ranges:
+            doc = json.loads(Path(annotate_stats).read_text())
+            for name, r in ov_ranges.items():
+                if name not in doc.get("tensors", {}):
+                    raise QCError(f"override range for '{name}': the statistics have no such tensor")
+                doc["tensors"][name]["range"] = r
+            stats.write_text(json.dumps(doc, sort_keys=True))
+            annotate_stats = stats
+            log(f"ranges overridden for {len(ov_ranges)} tensor(s) from {overrides_file}")
         qcopt = tools.tool("qc-opt")
 
         def notes(kind, msg):  # warnings always, remarks with --verbose
@@ -183,14 +211,18 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             time.sleep(delay)
             bar.update(k)
             nxt = tmp / "ir" / f"{name}.mlir"
-            if args is None:
-                args = [f"--qc-annotate=stats={annotate_stats} weights={policy['weights']} "
-                        f"activations={policy['activations']} weight-bits={policy['weight_bits']}"
-                        + (f" exclude={','.join(excluded)}" if excluded else "")]
+            if name == "01-fold-batchnorm":
+                if auto:
+                    _choose_bits(qcopt, ir, policy, annotate_stats, excluded, xc, graph, describe, log)
+                args = [fold_option(graph, policy)]
+            elif args is None:
+                args = [annotate_option(annotate_stats, policy, excluded)]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
             tools.run([qcopt, str(ir), *args, *extra, "--mlir-print-debuginfo", "-o", str(nxt)],
                       f"stage {name[3:]}", describe, notes)
             ir = nxt
+            if name == "02-annotate" and ov_ranges:
+                _check_ranges_used(qcopt, ir, tmp, ov_ranges, describe)
         log("quantized: fold-batchnorm, annotate, fake-to-real, fold-rescale, lower-to-llvm")
         if report:
             _write_report(qcopt, graph, tmp, xc, describe, log, policy["activations"])
@@ -220,7 +252,6 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         cc = os.environ.get("CC", "cc")
         tools.run([cc, "-shared", "-O2", "-fPIC", "-I", str(tmp), str(tmp / "qc_model_wrapper.c"),
                    str(tmp / "model.o"), "-lm", "-o", str(tmp / "libqc_model.so")], "linking")
-        from . import intref
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
                     "float_ops": kept_nodes,
@@ -239,6 +270,74 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         raise
     log(f"wrote {final}/ (libqc_model.so {os.path.getsize(final / 'libqc_model.so')} bytes)")
     return final
+
+
+def _choose_bits(qcopt, ir, policy, stats, excluded, xc, graph, describe, log):
+    """--weight-bits auto: per-layer bits from measured sensitivity."""
+    chosen, rows, size, full = mixed.choose(
+        qcopt, ir, policy, lambda p: [fold_option(graph, p), annotate_option(stats, p, excluded)],
+        xc, graph, policy["size_budget"], describe, log)
+    given = policy.get("layer_bits") or {}
+    policy["layer_bits"] = dict(chosen, **given)  # the override file wins
+    policy["weight_bits"] = 8
+    policy["mixed_precision"] = {"budget_bytes": policy.pop("size_budget"), "weight_bytes": size,
+                                 "weight_bytes_at_8_bits": full, "layers": rows}
+    log(f"mixed precision: {len(chosen)} layer(s) at 4 bits, weights {size:.0f} bytes "
+        f"(budget {policy['mixed_precision']['budget_bytes']:.0f}, all 8-bit {full:.0f}):\n"
+        + mixed.format_rows(rows))
+
+
+def _check_ranges_used(qcopt, ir, tmp, ranges, describe):
+    """An overridden range must belong to a tensor that is quantized on its
+    own (not, say, a conv output that fuses into the following ReLU)."""
+    from .report import activation_params
+    out = tmp / "annotated-params.json"
+    tools.run([qcopt, str(ir), f"--qc-export-graph=output={out} constants=false", "-o", os.devnull],
+              "override check", describe)
+    quantized = activation_params(intref.load(out))
+    out.unlink()
+    for name in ranges:
+        if name not in quantized:
+            raise QCError(f"override range for '{name}': this tensor is not quantized on its own "
+                          f"(it fuses into the op that follows); override that op's output instead")
+
+
+def weight_bits(bits, reduce_range):
+    """The policy's weight_bits from --weight-bits and --reduce-range."""
+    if reduce_range and str(bits) != "8":
+        raise QCError("--reduce-range makes 8-bit weights 7-bit; it does not combine with "
+                      f"--weight-bits {bits}")
+    if str(bits) not in ("8", "4", "auto"):
+        raise QCError(f"weight bits must be 8, 4 or auto, got {bits!r}")
+    return 7 if reduce_range else (bits if bits == "auto" else int(bits))
+
+
+def fold_option(graph, policy):
+    """--qc-fold-batchnorm: a batch norm on the model input folds into the
+    next layer unless that layer gets 4-bit weights; then it stays a float
+    prologue (folded, its per-feature scales spread the 4-bit groups)."""
+    bn = [n for n in graph.nodes if n.op == "batch_norm" and n.inputs[0] == graph.input_name]
+    users = [n for n in graph.nodes if bn and bn[0].output in n.inputs]
+    if len(users) == 1 and users[0].op in ("conv2d", "gemm"):
+        layer = overrides.layer_name(graph, users[0])
+        if (policy.get("layer_bits") or {}).get(layer, policy["weight_bits"]) == 4:
+            return "--qc-fold-batchnorm=input-norm=float"
+    return "--qc-fold-batchnorm"
+
+
+def annotate_option(stats, policy, excluded=()):
+    """The --qc-annotate pass option for a policy."""
+    opt = (f"--qc-annotate=stats={stats} weights={policy['weights']} "
+           f"activations={policy['activations']} weight-bits={policy['weight_bits']} "
+           f"group-size={policy.get('group_size', 32)}")
+    if excluded:
+        opt += f" exclude={','.join(excluded)}"
+    if policy.get("layer_bits"):
+        opt += " layer-bits=" + ",".join(f"{k}={v}" for k, v in policy["layer_bits"].items())
+    for key in ("symmetric", "asymmetric"):
+        if policy.get(key):
+            opt += f" {key}=" + ",".join(policy[key])
+    return opt
 
 
 def resolve_excludes(graph, names):
@@ -266,7 +365,6 @@ def resolve_excludes(graph, names):
 
 
 def _write_report(qcopt, graph, tmp, x, describe, log, scheme):
-    from . import intref
     from . import report as rep
     params = tmp / "annotated-params.json"
     tools.run([qcopt, str(tmp / "ir" / "02-annotate.mlir"),

@@ -109,13 +109,21 @@ def run_op(op, args):
         return args[1][x + 128]
     if name == "tosa.add":
         return wrap32(x + args[1])
+    if name == "tensor.extract_slice":
+        # Static slices of the channel dimension (blockwise weights); the
+        # graph's batch is 1, the data's is N: dimension 0 is kept whole.
+        idx = (slice(None),) + tuple(slice(o, o + n) for o, n in
+                                     zip(a["static_offsets"][1:], a["static_sizes"][1:]))
+        if any(s != 1 for s in a["static_strides"]):
+            raise QCError("reference: strided extract_slice")
+        return x[idx]
     if name == "tensor.collapse_shape":
         return x.reshape((x.shape[0],) + tuple(op["types"][0]["shape"][1:]))
     raise QCError(f"reference: no semantics for '{name}'")
 
 
 FLOAT_OPS = {"qc.conv2d", "qc.gemm", "qc.max_pool2d", "qc.avg_pool2d", "tosa.clamp",
-             "tosa.tanh", "tosa.add"}
+             "tosa.tanh", "tosa.add", "qc.batch_norm"}
 
 
 def run_float_op(name, a, args):
@@ -128,6 +136,13 @@ def run_float_op(name, a, args):
         return np.tanh(x).astype(np.float32)
     if name == "tosa.add":
         return (x + args[1]).astype(np.float32)
+    if name == "qc.batch_norm":
+        # As the lowering computes it: a = scale / sqrt(var + eps),
+        # b = bias - mean * a, y = x * a + b, each step in float32.
+        sc, bi, mu, var = (np.asarray(v, np.float32) for v in args[1:5])
+        k = sc / np.sqrt(var + np.float32(a["epsilon"]))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        return x * k.reshape(shape) + (bi - mu * k).reshape(shape)
     op = {"qc.conv2d": "conv2d", "qc.gemm": "gemm", "qc.max_pool2d": "max_pool2d",
           "qc.avg_pool2d": "avg_pool2d"}[name]
     consts = {f"c{i}": v for i, v in enumerate(args[1:], 1)}
@@ -144,15 +159,17 @@ def load(path):
 
 
 def integer_weight_bytes(doc):
-    """Bytes of the integer constants of a graph (i8 and i32 tensors)."""
-    width = {"i8": 1, "i32": 4}
-    total = 0
+    """Bytes of the integer constants of a graph (i8 and i32 tensors), with
+    4-bit weights (`qc.bits`) counted packed, two per byte."""
+    width = {"i8": 8, "i32": 32}
+    bits = 0
     for f in doc["functions"]:
         for op in f["ops"]:
             if op["op"] == "arith.constant":
                 t = op["attrs"]["value"]["type"]
-                total += width.get(t["dtype"], 0) * int(np.prod(t["shape"]))
-    return total
+                w = op["attrs"].get("qc.bits", width.get(t["dtype"], 0))
+                bits += w * int(np.prod(t["shape"]))
+    return (bits + 7) // 8
 
 
 def run(doc, x, func="qc_model", observe=None):

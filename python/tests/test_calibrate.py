@@ -20,6 +20,7 @@ def entry(x):
 LAPLACE = entry(RNG.laplace(0, 1, 2_000_000))
 UNIFORM = entry(RNG.uniform(-1, 1, 1_000_000))
 NORMAL = entry(RNG.normal(0, 1, 2_000_000))
+EXPONENTIAL = entry(RNG.exponential(1, 2_000_000))
 OUTLIERS = entry(np.concatenate([RNG.normal(0, 1, 1_000_000), [80.0, -75.0]]))
 
 
@@ -31,6 +32,16 @@ def test_mse_laplace_matches_aciq():
     """8-bit MSE-optimal clipping of Laplace(b) is 9.89 b (Banner et al., ACIQ)."""
     lo, hi = cal.choose_range(LAPLACE, "mse")
     assert hi == pytest.approx(9.89, rel=0.04) and lo == -hi
+
+
+def test_mse_one_sided_exponential():
+    """A ReLU-like tensor (Exp(1), never negative) gets all 255 steps on
+    [0, t]: the threshold minimizes (t/255)^2/12 * P(x < t) + 2 e^-t, the
+    closed-form error of Exp(1), here minimized on a fine grid."""
+    t = np.linspace(1, 20, 200_001)
+    want = t[np.argmin((t / 255) ** 2 / 12 * (1 - np.exp(-t)) + 2 * np.exp(-t))]
+    lo, hi = cal.choose_range(EXPONENTIAL, "mse")
+    assert lo == EXPONENTIAL["min"] and hi == pytest.approx(want, rel=0.04)
 
 
 def test_mse_uniform_keeps_the_full_range():
@@ -101,3 +112,14 @@ def test_cache_hit_gives_identical_statistics(tmp_path, monkeypatch):
     assert "reused cached statistics" not in first.stdout
     assert "reused cached statistics" in second.stdout
     assert (tmp_path / "a" / "stats.json").read_bytes() == (tmp_path / "b" / "stats.json").read_bytes()
+
+
+def test_moving_average_minmax_averages_batch_extremes():
+    """Per-batch extremes 1..4 (one batch with an outlier of 40): the moving
+    average is their mean, min-max is the outlier."""
+    e = dict(NORMAL, batch_min=[-1.0, -2.0, -3.0, -4.0], batch_max=[1.0, 2.0, 3.0, 40.0])
+    assert cal.choose_range(e, "minmax", moving_average=True) == [-2.5, 11.5]
+    with pytest.raises(cal.QCError, match="applies to --calib-method minmax"):
+        cal.apply_method({"t": e}, "mse", moving_average=True)
+    with pytest.raises(cal.QCError, match="tensor 't' has no per-batch"):
+        cal.apply_method({"t": NORMAL}, "minmax", moving_average=True)

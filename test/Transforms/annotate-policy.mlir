@@ -2,7 +2,7 @@
 // RUN: qc-opt %s -split-input-file --qc-annotate="stats=%S/Inputs/stats.json weight-bits=7" | FileCheck %s --check-prefix=SEVEN
 // RUN: qc-opt %s -split-input-file --qc-annotate="stats=%S/Inputs/stats.json activations=symmetric" | FileCheck %s --check-prefix=SYM
 // RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json weights=per-row" 2>&1 | FileCheck %s --check-prefix=BADW
-// RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json weight-bits=4" 2>&1 | FileCheck %s --check-prefix=BADB
+// RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json weight-bits=5" 2>&1 | FileCheck %s --check-prefix=BADB
 // RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json activations=signed" 2>&1 | FileCheck %s --check-prefix=BADA
 
 // Weights max |w| = 1 and 2 per channel.
@@ -14,7 +14,7 @@
 // SYM: qc.gemm
 // SYM-NEXT: qc.fake_quant %{{.*}} {qtype = !quant.uniform<i8:f32, 0.023622047156095505>}
 // BADW: error: weights must be per-channel or per-tensor, got 'per-row'
-// BADB: error: weight-bits must be 8 or 7, got 4
+// BADB: error: weight-bits must be 8, 7 or 4, got 5
 // BADA: error: activations must be asymmetric or symmetric, got 'signed'
 func.func @policy(%x: tensor<1x2xf32> loc("input")) -> tensor<1x2xf32> {
   %w = arith.constant dense<[[1.0, -0.5], [0.0, 2.0]]> : tensor<2x2xf32>

@@ -71,3 +71,19 @@ func.func @accumulator_overflow(%x: tensor<1x70000xf32>) -> tensor<1x1xf32> {
   %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x1xf32>
   return %2 : tensor<1x1xf32>
 }
+
+// -----
+
+// A bias that saturates int32 leaves no room for the groups: refused.
+func.func @overflow(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 1.0>} : tensor<1x4xf32>
+  %w = arith.constant dense<1.0> : tensor<1x4xf32>
+  %wq = qc.fake_quant %w {qtype = !quant.uniform<i4<-7:7>:f32:{0:1, 1:2}, {{0.5, 0.5}}>} : tensor<1x4xf32>
+  %b = arith.constant dense<1.0e9> : tensor<1xf32>
+  %bq = qc.fake_quant %b {qtype = !quant.uniform<i32:f32:0, {0.125}>} : tensor<1xf32>
+  // expected-warning @+2 {{bias of channel 0 saturates int32 at scale 1.250000e-01}}
+  // expected-error @+1 {{int32 accumulator may overflow in output channel 0: worst case |sum of rescaled groups + bias|}}
+  %1 = qc.gemm %0, %wq, %bq : (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1xf32>) -> tensor<1x1xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x1xf32>
+  return %2 : tensor<1x1xf32>
+}

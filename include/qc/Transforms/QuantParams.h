@@ -13,6 +13,10 @@ struct QParams {
   llvm::SmallVector<double> scales;
   llvm::SmallVector<int64_t> zeroPoints;
   int64_t axis = -1;
+  /// Sub-channel (blockwise) weights: axis 0 per output channel and blocks
+  /// of `groupSize` along dimension 1; `scales` is row-major
+  /// [channels][groups]. 0 when there are no blocks.
+  int64_t groupSize = 0;
   int64_t qmin = 0, qmax = 0;
   unsigned bits = 8;
 
@@ -20,7 +24,8 @@ struct QParams {
   int64_t zp() const { return zeroPoints.front(); }
 };
 
-/// Reads the parameters of a UniformQuantizedType / PerAxisType.
+/// Reads the parameters of a UniformQuantizedType / PerAxisType, or of a
+/// SubChannelType blocked along dimension 1 only.
 QParams getQParams(mlir::Type qtype);
 
 /// Asymmetric int8 activation parameters for the range [lo, hi] (widened to

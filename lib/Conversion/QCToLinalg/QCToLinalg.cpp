@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
+#include <cmath>
 #include <limits>
 
 namespace qc {
@@ -392,6 +393,40 @@ LogicalResult lowerDequantize(DequantizeOp op) {
   return success();
 }
 
+/// Float batch norm (input normalization kept in float): per channel
+/// y = x * a + b with a = scale / sqrt(var + eps), b = bias - mean * a,
+/// each step one float32 operation, so the numpy reference can repeat it
+/// bit for bit.
+LogicalResult lowerBatchNorm(BatchNormOp op) {
+  auto get = [](Value v) { return getConstantF64(v); };
+  auto sc = get(op.getScale()), bi = get(op.getBias()), mu = get(op.getMean()),
+       var = get(op.getVar());
+  if (!sc || !bi || !mu || !var)
+    return op.emitError("lowering needs constant batch norm parameters");
+  float eps = op.getEpsilon().convertToFloat();
+  SmallVector<float> a, b;
+  for (size_t c = 0; c < sc->size(); ++c) {
+    float s = std::sqrt(static_cast<float>((*var)[c]) + eps);
+    a.push_back(static_cast<float>((*sc)[c]) / s);
+    b.push_back(static_cast<float>((*bi)[c]) - static_cast<float>((*mu)[c]) * a.back());
+  }
+  OpBuilder bld(op);
+  Location loc = op.getLoc();
+  auto chanTy = RankedTensorType::get({int64_t(a.size())}, bld.getF32Type());
+  Value av = arith::ConstantOp::create(
+      bld, loc, DenseElementsAttr::get(chanTy, ArrayRef<float>(a)));
+  Value bv = arith::ConstantOp::create(
+      bld, loc, DenseElementsAttr::get(chanTy, ArrayRef<float>(b)));
+  Value r = elementwise(bld, loc, op.getInput(), bld.getF32Type(), {av, bv}, 1,
+                        [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                          Value m = arith::MulFOp::create(nb, nl, x[0], x[1]);
+                          return arith::AddFOp::create(nb, nl, m, x[2]);
+                        });
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
 LogicalResult lowerOp(Operation *op) {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case([](QuantizeOp o) { return lowerQuantize(o); })
@@ -402,6 +437,7 @@ LogicalResult lowerOp(Operation *op) {
       .Case([](MaxPool2DOp o) { return lowerMaxPool(o); })
       .Case([](SumPool2DOp o) { return lowerSumPool(o); })
       .Case([](AvgPool2DOp o) { return lowerAvgPool(o); })
+      .Case([](BatchNormOp o) { return lowerBatchNorm(o); })
       .Default([](Operation *o) {
         return o->emitError() << "'" << o->getName()
                               << "' does not lower to linalg; run the "

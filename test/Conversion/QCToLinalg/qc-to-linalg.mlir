@@ -110,3 +110,24 @@ func.func @float_ops(%x: tensor<1x1x2x2xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x
   %4 = qc.gemm %3, %gw, %gb : (tensor<1x1xf32>, tensor<2x1xf32>, tensor<2xf32>) -> tensor<1x2xf32>
   return %1, %2, %4 : tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x2xf32>
 }
+
+// -----
+
+// A float batch norm (input normalization) lowers to y = x * a + b per
+// channel, a = scale / sqrt(var + eps) = [4/2, 3/3], b = bias - mean * a =
+// [1 - 0.5 * 2, 1 - 0]: two float32 operations per element.
+// CHECK-LABEL: func @input_norm
+// CHECK-DAG: %[[A:.*]] = arith.constant dense<[2.000000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[0.000000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[A]], %[[B]] : tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>)
+// CHECK: arith.mulf
+// CHECK-NEXT: arith.addf
+// CHECK-NOT: qc.batch_norm
+func.func @input_norm(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %s = arith.constant dense<[4.0, 3.0]> : tensor<2xf32>
+  %bb = arith.constant dense<[1.0, 1.0]> : tensor<2xf32>
+  %m = arith.constant dense<[0.5, 0.0]> : tensor<2xf32>
+  %v = arith.constant dense<[3.0, 8.0]> : tensor<2xf32>
+  %0 = qc.batch_norm %x, %s, %bb, %m, %v {epsilon = 1.0 : f32} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  return %0 : tensor<1x2xf32>
+}

@@ -8,6 +8,38 @@ func.func @fq_not_quant(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+func.func @fq_block_tiling(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{qtype block size 3 does not tile dimension 1 of size 4 into 2 blocks}}
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i4<-7:7>:f32:{0:1, 1:3}, {{0.1, 0.2}, {0.1, 0.2}}>} : tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @fq_block_rank(%x: tensor<2x4x1x1xf32>) -> tensor<2x4x1x1xf32> {
+  // expected-error @+1 {{qtype scales have rank 2, the tensor has rank 4}}
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i4<-7:7>:f32:{0:1, 1:2}, {{0.1, 0.2}, {0.1, 0.2}}>} : tensor<2x4x1x1xf32>
+  return %0 : tensor<2x4x1x1xf32>
+}
+
+// -----
+
+func.func @fq_block_dim(%x: tensor<2x2x2xf32>) -> tensor<2x2x2xf32> {
+  // expected-error @+1 {{qtype blocks dimension 2; only dimensions 0 and 1 may be blocked}}
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i4<-7:7>:f32:{0:1, 2:1}, {{{0.1, 0.2}}, {{0.1, 0.2}}}>} : tensor<2x2x2xf32>
+  return %0 : tensor<2x2x2xf32>
+}
+
+// -----
+
+func.func @quantize_blocks(%x: tensor<2x4xf32>) -> tensor<2x4xi8> {
+  // expected-error @+1 {{qtype must be a !quant.uniform type per tensor or per axis (blockwise types only on qc.fake_quant)}}
+  %0 = qc.quantize %x {qtype = !quant.uniform<i4<-7:7>:f32:{0:1, 1:2}, {{0.1, 0.2}, {0.1, 0.2}}>} : tensor<2x4xf32> -> tensor<2x4xi8>
+  return %0 : tensor<2x4xi8>
+}
+
+// -----
+
 func.func @fq_axis_range(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error @+1 {{qtype axis 1 out of range for rank 1}}
   %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32:1, {0.1, 0.2}>} : tensor<4xf32>

@@ -16,14 +16,52 @@ int64_t qc::windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
 static bool isF32(Type t) { return t.isF32(); }
 static bool isInt(Type t, unsigned width) { return t.isSignlessInteger(width); }
 
+/// A sub-channel (blockwise) type: as upstream's quant ops check it, the
+/// scales have the tensor's rank and each dimension is a whole number of
+/// blocks. qc uses blocks of 1 along dimension 0 and of G along dimension 1.
+static LogicalResult verifyBlocks(Operation *op,
+                                  quant::UniformQuantizedSubChannelType q,
+                                  RankedTensorType tensor) {
+  if (!q.getExpressedType().isF32())
+    return op->emitOpError("qtype must express f32, got ")
+           << q.getExpressedType();
+  ArrayRef<int64_t> scaleShape = q.getScales().getType().getShape();
+  if (static_cast<int64_t>(scaleShape.size()) != tensor.getRank())
+    return op->emitOpError("qtype scales have rank ")
+           << scaleShape.size() << ", the tensor has rank "
+           << tensor.getRank();
+  for (auto [d, size] : llvm::enumerate(tensor.getShape())) {
+    int64_t block = size;
+    for (auto [dim, b] :
+         llvm::zip(q.getQuantizedDimensions(), q.getBlockSizes()))
+      if (static_cast<size_t>(dim) == d)
+        block = b;
+    if (d > 1 && block != size)
+      return op->emitOpError("qtype blocks dimension ")
+             << d << "; only dimensions 0 and 1 may be blocked";
+    if (ShapedType::isDynamic(size) || size % block != 0 ||
+        scaleShape[d] != size / block)
+      return op->emitOpError("qtype block size ")
+             << block << " does not tile dimension " << d << " of size "
+             << size << " into " << scaleShape[d] << " blocks";
+  }
+  return success();
+}
+
 /// Checks a quantization type attribute against the tensor it describes.
 static LogicalResult verifyQType(Operation *op, Type qtype,
-                                 RankedTensorType tensor) {
+                                 RankedTensorType tensor,
+                                 bool allowBlocks = false) {
   auto q = dyn_cast<quant::QuantizedType>(qtype);
+  if (q && allowBlocks && isa<quant::UniformQuantizedSubChannelType>(q))
+    return verifyBlocks(op, cast<quant::UniformQuantizedSubChannelType>(q),
+                        tensor);
   if (!q || !isa<quant::UniformQuantizedType,
                  quant::UniformQuantizedPerAxisType>(q))
-    return op->emitOpError("qtype must be a !quant.uniform type, got ")
-           << qtype;
+    return op->emitOpError("qtype must be a !quant.uniform type")
+           << (allowBlocks ? "" : " per tensor or per axis (blockwise types "
+                                  "only on qc.fake_quant)")
+           << ", got " << qtype;
   if (!q.getExpressedType().isF32())
     return op->emitOpError("qtype must express f32, got ")
            << q.getExpressedType();
@@ -47,7 +85,8 @@ static quant::QuantizedType asQType(Type t) {
 }
 
 LogicalResult FakeQuantOp::verify() {
-  return verifyQType(*this, getQtype(), getInput().getType());
+  return verifyQType(*this, getQtype(), getInput().getType(),
+                     /*allowBlocks=*/true);
 }
 
 /// The float side of a quantize / dequantize matches `qtype`; the integer

@@ -58,7 +58,11 @@ def QC_FakeQuantOp : QC_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {
   let summary = "Quantize then dequantize a float tensor";
   let description = [{
     Rounds `input` onto the grid of `qtype` and back to float:
-    `S * (clamp(rne(x / S) + Z, qmin, qmax) - Z)` per tensor or per axis.
+    `S * (clamp(rne(x / S) + Z, qmin, qmax) - Z)` per tensor, per axis, or
+    per block: a sub-channel `qtype` (blocks of 1 along dimension 0 and of
+    G along dimension 1, e.g. int4 weights with one scale per output channel
+    and group of G input channels) is accepted when its blocks tile the
+    tensor.
     Division is in float32 and rounding is half to even, as ONNX
     QuantizeLinear does. Unlike a `quant.qcast`/`quant.dcast` pair this op is
     one op, so canonicalization cannot fold it away.
