@@ -49,6 +49,12 @@ private:
 
   static bool validBits(unsigned b) { return b == 8 || b == 7 || b == 4; }
 
+  /// int8 parameters as the activation storage type asks (uint8: zero
+  /// point + 128, the same values).
+  Type storage(quant::UniformQuantizedType t) {
+    return activationStorage == "uint8" ? Type(toUnsigned(t)) : Type(t);
+  }
+
   LogicalResult checkOptions() {
     func::FuncOp f = getOperation();
     if (weightGranularity != "per-channel" && weightGranularity != "per-tensor")
@@ -58,6 +64,9 @@ private:
       return f.emitError() << "activations must be asymmetric or symmetric, "
                               "got '"
                            << activationScheme << "'";
+    if (activationStorage != "int8" && activationStorage != "uint8")
+      return f.emitError() << "activation-type must be int8 or uint8, got '"
+                           << activationStorage << "'";
     if (!validBits(weightBits))
       return f.emitError() << "weight-bits must be 8, 7 or 4, got "
                            << static_cast<unsigned>(weightBits);
@@ -142,11 +151,11 @@ private:
     bool sym = symmetric.contains(name), asym = asymmetric.contains(name);
     if (sym || asym)
       used.insert(name);
-    insertFakeQuant(v, sym || (!asym && activationScheme == "symmetric")
-                           ? symmetricActivationType(v.getContext(), r->first,
-                                                     r->second)
-                           : activationType(v.getContext(), r->first,
-                                            r->second));
+    insertFakeQuant(v, storage(sym || (!asym && activationScheme == "symmetric")
+                                   ? symmetricActivationType(v.getContext(),
+                                                             r->first, r->second)
+                                   : activationType(v.getContext(), r->first,
+                                                    r->second)));
     return success();
   }
 
@@ -388,7 +397,7 @@ private:
           if (failed(inputQType(t, t.getInput())))
             return failure();
           insertFakeQuant(t.getOutput(),
-                          fixedType(t.getContext(), 1.0 / 128.0, 0));
+                          storage(fixedType(t.getContext(), 1.0 / 128.0, 0)));
           return success();
         })
         .Case([&](tosa::AddOp a) {

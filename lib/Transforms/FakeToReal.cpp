@@ -66,7 +66,8 @@ private:
   }
 
   void record(FakeQuantOp fq, Value v) {
-    intOf[fq] = {v, fq.getQtype(), getQParams(fq.getQtype())};
+    Type t = signedStorage(fq.getQtype());
+    intOf[fq] = {v, t, getQParams(t)};
   }
 
   Value requantize(OpBuilder &b, Location loc, Value in, int64_t inZp,
@@ -393,7 +394,7 @@ private:
     for (Operation *user : r.getUsers())
       if (auto fq = dyn_cast<FakeQuantOp>(user)) {
         auto q = QuantizeOp::create(b, fq.getLoc(), withElement(r, i8()), r,
-                                    fq.getQtypeAttr());
+                                    TypeAttr::get(signedStorage(fq.getQtype())));
         record(fq, q);
       }
     return success();
@@ -408,7 +409,7 @@ private:
             OpBuilder b(fq);
             auto q = QuantizeOp::create(b, fq.getLoc(),
                                         withElement(arg, i8()), arg,
-                                        fq.getQtypeAttr());
+                                        TypeAttr::get(signedStorage(fq.getQtype())));
             record(fq, q);
           }
           return success(); // others are consumed by their neighbours

@@ -14,7 +14,9 @@ QParams qc::getQParams(Type qtype) {
   p.qmin = q.getStorageTypeMin();
   p.qmax = q.getStorageTypeMax();
   p.bits = q.getStorageTypeIntegralWidth();
-  if (auto t = dyn_cast<quant::UniformQuantizedType>(q)) {
+  if (auto t = dyn_cast<quant::UniformQuantizedType>(signedStorage(q))) {
+    p.qmin = t.getStorageTypeMin();
+    p.qmax = t.getStorageTypeMax();
     p.scales.push_back(t.getScale());
     p.zeroPoints.push_back(t.getZeroPoint());
   } else if (auto sc = dyn_cast<quant::UniformQuantizedSubChannelType>(q)) {
@@ -34,6 +36,24 @@ QParams qc::getQParams(Type qtype) {
     p.zeroPoints.assign(a.getZeroPoints().begin(), a.getZeroPoints().end());
   }
   return p;
+}
+
+Type qc::signedStorage(Type qtype) {
+  auto t = dyn_cast<quant::UniformQuantizedType>(qtype);
+  if (!t || t.isSigned() || t.getStorageTypeIntegralWidth() != 8)
+    return qtype;
+  return quant::UniformQuantizedType::get(
+      quant::QuantizationFlags::Signed, t.getStorageType(),
+      t.getExpressedType(), t.getScale(), t.getZeroPoint() - 128,
+      t.getStorageTypeMin() - 128, t.getStorageTypeMax() - 128);
+}
+
+quant::UniformQuantizedType
+qc::toUnsigned(quant::UniformQuantizedType t) {
+  return quant::UniformQuantizedType::get(
+      0, t.getStorageType(), t.getExpressedType(), t.getScale(),
+      t.getZeroPoint() + 128, t.getStorageTypeMin() + 128,
+      t.getStorageTypeMax() + 128);
 }
 
 quant::UniformQuantizedType qc::fixedType(MLIRContext *ctx, double scale,

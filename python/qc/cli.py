@@ -40,6 +40,9 @@ def _parser():
     c.add_argument("--activations", choices=["asymmetric", "symmetric"], default="asymmetric",
                    help="activation parameters: asymmetric int8 with a zero point (default) or "
                         "symmetric (zero point 0)")
+    c.add_argument("--activation-type", choices=["int8", "uint8"], default="int8",
+                   help="activation storage type; uint8 has zero points + 128 and represents the "
+                        "same values (qc computes it in int8, exactly)")
     c.add_argument("--weight-bits", choices=["8", "4", "auto"], default="8",
                    help="conv / gemm weight bits: 8 (default); 4, grouped along the input "
                         "channels with one scale per group (the first layer, depthwise convs and "
@@ -79,7 +82,7 @@ def _parser():
     r.add_argument("--input", metavar="X.npy", required=True, help="float32 input batch")
     r.add_argument("--output", metavar="Y.npy", required=True, help="where to write the outputs")
 
-    e = sub.add_parser("eval", help="compare float and compiled int8 accuracy",
+    e = sub.add_parser("eval", help="compare float and compiled integer accuracy",
                        description="Run the float model (numpy reference) and the compiled "
                                    "model on X.npy, and print accuracy against LABELS.npy "
                                    "(argmax of the outputs), model sizes and time per sample.")
@@ -124,7 +127,8 @@ def cmd_compile(args):
                   report=args.report,
                   policy=dict(weights=args.weights, activations=args.activations,
                               weight_bits=weight_bits(args.weight_bits, args.reduce_range),
-                              group_size=args.group_size, size_budget=args.size_budget),
+                              group_size=args.group_size, size_budget=args.size_budget,
+                              activation_type=args.activation_type),
                   exclude=args.exclude, verbose=args.verbose, progress=not args.quiet,
                   overrides_file=args.overrides)
 
@@ -174,11 +178,15 @@ def cmd_eval(args):
     print(f"float accuracy   {accf:.2f}%   (numpy float32 reference)")
     kept = m.manifest.get("float_ops") or []
     kind = f"compiled, {len(kept)} op(s) kept in float" if kept else "compiled, integer-only"
-    print(f"int8 accuracy    {accq:.2f}%   ({kind})")
+    if m.manifest.get("float_prologue") and not kept:
+        kind += " after a float32 input normalization"
+    policy = m.manifest.get("policy", {})
+    low = policy.get("weight_bits") == 4 or 4 in (policy.get("layer_bits") or {}).values()
+    print(f"{'int4/8' if low else 'int8'} accuracy{'  ' if low else '    '}{accq:.2f}%   ({kind})")
     print(f"delta            {accq - accf:+.2f} points; top-1 agreement {agree:.2f}%")
-    print(f"size             float weights {fsize / 1024:.1f} KiB; int8/int32 weights {wsize / 1024:.1f} KiB "
+    print(f"size             float weights {fsize / 1024:.1f} KiB; integer weights {wsize / 1024:.1f} KiB "
           f"({fsize / max(wsize, 1):.1f}x smaller); library {qsize / 1024:.1f} KiB")
-    print(f"time per sample  float (numpy) {tf / n * 1e3:.3f} ms; int8 (compiled) {tq / n * 1e3:.3f} ms")
+    print(f"time per sample  float (numpy) {tf / n * 1e3:.3f} ms; compiled {tq / n * 1e3:.3f} ms")
 
 
 def main(argv=None):

@@ -134,7 +134,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
     activations, weight_bits (8, 7, 4 or "auto" with size_budget bytes),
     group_size; `overrides_file` sets bits, scheme or range per tensor."""
     policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8,
-                       group_size=32), **(policy or {}))
+                       group_size=32, activation_type="int8"), **(policy or {}))
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
     if calib is None and stats_file is None:
@@ -215,6 +215,10 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                 if auto:
                     _choose_bits(qcopt, ir, policy, annotate_stats, excluded, xc, graph, describe, log)
                 args = [fold_option(graph, policy)]
+                prologue = float_input_norm(graph, policy)
+                if prologue is not None:
+                    log(f"input normalization {prologue.where()} runs in float32 before the input "
+                        f"quantize: the next layer has 4-bit weights")
             elif args is None:
                 args = [annotate_option(annotate_stats, policy, excluded)]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
@@ -255,6 +259,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
                     "float_ops": kept_nodes,
+                    "float_prologue": [prologue.onnx_name] if prologue is not None else [],
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
                     "int_weight_bytes": intref.integer_weight_bytes(intref.load(tmp / "graph.json")),
                     "input": {"name": graph.input_name, "shape": ["N"] + in_shape[1:], "dtype": "float32"},
@@ -276,7 +281,7 @@ def _choose_bits(qcopt, ir, policy, stats, excluded, xc, graph, describe, log):
     """--weight-bits auto: per-layer bits from measured sensitivity."""
     chosen, rows, size, full = mixed.choose(
         qcopt, ir, policy, lambda p: [fold_option(graph, p), annotate_option(stats, p, excluded)],
-        xc, graph, policy["size_budget"], describe, log)
+        xc, graph, policy["size_budget"], describe)
     given = policy.get("layer_bits") or {}
     policy["layer_bits"] = dict(chosen, **given)  # the override file wins
     policy["weight_bits"] = 8
@@ -312,24 +317,31 @@ def weight_bits(bits, reduce_range):
     return 7 if reduce_range else (bits if bits == "auto" else int(bits))
 
 
-def fold_option(graph, policy):
-    """--qc-fold-batchnorm: a batch norm on the model input folds into the
-    next layer unless that layer gets 4-bit weights; then it stays a float
-    prologue (folded, its per-feature scales spread the 4-bit groups)."""
+def float_input_norm(graph, policy):
+    """The batch norm on the model input that stays a float prologue: the
+    one whose next layer gets 4-bit weights (folded, its per-feature scales
+    would spread the 4-bit groups). None when it folds."""
     bn = [n for n in graph.nodes if n.op == "batch_norm" and n.inputs[0] == graph.input_name]
     users = [n for n in graph.nodes if bn and bn[0].output in n.inputs]
     if len(users) == 1 and users[0].op in ("conv2d", "gemm"):
         layer = overrides.layer_name(graph, users[0])
         if (policy.get("layer_bits") or {}).get(layer, policy["weight_bits"]) == 4:
-            return "--qc-fold-batchnorm=input-norm=float"
-    return "--qc-fold-batchnorm"
+            return bn[0]
+    return None
+
+
+def fold_option(graph, policy):
+    """--qc-fold-batchnorm for a policy (see float_input_norm)."""
+    keep = float_input_norm(graph, policy) is not None
+    return "--qc-fold-batchnorm" + ("=input-norm=float" if keep else "")
 
 
 def annotate_option(stats, policy, excluded=()):
     """The --qc-annotate pass option for a policy."""
     opt = (f"--qc-annotate=stats={stats} weights={policy['weights']} "
            f"activations={policy['activations']} weight-bits={policy['weight_bits']} "
-           f"group-size={policy.get('group_size', 32)}")
+           f"group-size={policy.get('group_size', 32)} "
+           f"activation-type={policy.get('activation_type', 'int8')}")
     if excluded:
         opt += f" exclude={','.join(excluded)}"
     if policy.get("layer_bits"):

@@ -38,7 +38,7 @@ def size_bytes(layers, bits):
     return sum(n * bits.get(name, b) for name, (n, b) in layers.items()) / 8
 
 
-def choose(qcopt, ir, policy, options, x, graph, budget, describe, log):
+def choose(qcopt, ir, policy, options, x, graph, budget, describe):
     """Returns ({layer: 4} to lower, rows for the report table, chosen
     size, 8-bit size). `ir` is the imported float IR; `options(policy)`
     gives the fold-batchnorm and annotate pass options for a policy."""
@@ -66,7 +66,6 @@ def choose(qcopt, ir, policy, options, x, graph, budget, describe, log):
     drop = {}
     for n in candidates:
         drop[n] = s8 - sqnr_db(ref, intref.run(build(weight_bits=8, layer_bits={n: 4}), x))
-        log(f"sensitivity of {n}: output SQNR -{drop[n]:.2f} dB at 4 bits")
     saved = {n: layers[n][0] * (layers[n][1] - 4) / 8 for n in candidates}
     need = full - budget
     chosen = {n: 4 for n in lowest_cost(candidates, saved, {n: max(drop[n], 0.0) for n in drop}, need)}

@@ -33,6 +33,23 @@ def activation_params(annotated_doc):
     return out
 
 
+def weight_bits(annotated_doc):
+    """Layer (conv / gemm output tensor, or the ReLU / clamp fused into it)
+    -> bits of its weights."""
+    out, macs = {}, {}
+    for fn in annotated_doc["functions"]:
+        fq = {op["results"][0]: op for op in fn["ops"] if op["op"] == "qc.fake_quant"}
+        for op in fn["ops"]:
+            w = fq.get(op["operands"][1]) if op["op"] in ("qc.conv2d", "qc.gemm") else None
+            if w is not None and isinstance(w["attrs"].get("qtype"), dict):
+                q = w["attrs"]["qtype"]
+                out[op["name"]] = int(round(math.log2(q["qmax"] - q["qmin"] + 1)))
+                macs[op["results"][0]] = out[op["name"]]
+            elif op["op"] == "tosa.clamp" and op["operands"][0] in macs:  # fused ReLU
+                out[op["name"]] = macs[op["operands"][0]]
+    return out
+
+
 def sqnr_db(ref, got):
     noise = float(np.sum((ref - got) ** 2, dtype=np.float64))
     signal = float(np.sum(ref.astype(np.float64) ** 2))
@@ -51,6 +68,7 @@ def cosine(a, b):
 
 def layer_errors(graph, annotated_doc, final_doc, x, scheme="asymmetric per-tensor"):
     params = activation_params(annotated_doc)
+    wbits = weight_bits(annotated_doc)
     floats, ints = {}, {}
     floatref.run(graph, x, lambda name, t: floats.__setitem__(name, t))
     intref.run(final_doc, x, observe=lambda op, v: ints.__setitem__(op["name"], v) if op["name"] else None)
@@ -65,6 +83,7 @@ def layer_errors(graph, annotated_doc, final_doc, x, scheme="asymmetric per-tens
         own = (np.clip(np.rint(f / np.float32(scale)) + zp, lo, hi) - zp).astype(np.float32) * np.float32(scale)
         node, op = where.get(name, ("", "input"))
         rows.append({"tensor": name, "node": node, "op": op, "bits": bits,
+                     "weight_bits": wbits.get(name),
                      "scheme": scheme, "scale": scale, "zero_point": zp,
                      "own_sqnr_db": sqnr_db(f, own), "sqnr_db": sqnr_db(f, deq), "cosine": cosine(f, deq)})
     rows.sort(key=lambda r: (r["own_sqnr_db"], r["sqnr_db"]))
@@ -72,10 +91,11 @@ def layer_errors(graph, annotated_doc, final_doc, x, scheme="asymmetric per-tens
 
 
 def format_table(rows):
-    lines = [f"{'own dB':>7} {'SQNR dB':>8} {'cosine':>8} {'bits':>4}  {'op':<18} tensor"]
+    lines = [f"{'own dB':>7} {'SQNR dB':>8} {'cosine':>8} {'bits':>4} {'w bits':>6}  {'op':<18} tensor"]
     for r in rows:
         o, s = ("inf" if math.isinf(v) else f"{v:.1f}" for v in (r["own_sqnr_db"], r["sqnr_db"]))
-        lines.append(f"{o:>7} {s:>8} {r['cosine']:8.5f} {r['bits']:>4}  {r['op']:<18} {r['tensor']}")
+        w = r.get("weight_bits") or "-"
+        lines.append(f"{o:>7} {s:>8} {r['cosine']:8.5f} {r['bits']:>4} {w:>6}  {r['op']:<18} {r['tensor']}")
     return "\n".join(lines)
 
 

@@ -10,10 +10,12 @@ from qc import floatref, intref, onnx_import
 from qc.runtime import CompiledModel
 
 MODELS = ["cnn_bn", "kws_mlp", "mobilenet_dw"]
+# PyTorch 1.13 FX PTQ, onednn per-channel (../shared/models/README.md).
+ONEDNN = {"cnn_bn": 97.05, "kws_mlp": 87.86, "mobilenet_dw": 97.85}
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_accuracy_within_half_a_point(name, compiled, tmp_path):
+def test_accuracy_within_0_3_points_and_at_least_pytorch(name, compiled, tmp_path):
     out = compiled(name)
     x, y = load_test_data(name)
     np.save(tmp_path / "x.npy", x)
@@ -25,7 +27,8 @@ def test_accuracy_within_half_a_point(name, compiled, tmp_path):
     acc_f = np.mean(yf.argmax(1) == y) * 100
     acc_q = np.mean(yq.argmax(1) == y) * 100
     print(f"{name}: float {acc_f:.2f}% int8 {acc_q:.2f}%")
-    assert abs(acc_q - acc_f) <= 0.5, (acc_f, acc_q)
+    assert acc_f - acc_q <= 0.3, (acc_f, acc_q)
+    assert acc_q >= ONEDNN[name] - 0.005, (acc_q, ONEDNN[name])  # the table rounds to 0.01
 
 
 @pytest.mark.parametrize("name", MODELS)

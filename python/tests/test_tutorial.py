@@ -21,8 +21,9 @@ def test_tutorial_commands_run_as_written(tmp_path):
     assert p.returncode == 0, f"exit {p.returncode}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     out = p.stdout
     assert "per-tensor error on 200 calibration samples" in out
-    accs = re.findall(r"int8 accuracy\s+([\d.]+)%\s+\(compiled, (.*)\)\n", out)
+    accs = re.findall(r"int[48/]+ accuracy\s+([\d.]+)%\s+\(compiled, (.*)\)\n", out)
     assert [kind for _, kind in accs] == ["integer-only", "1 op(s) kept in float", "integer-only"]
     assert all(float(a) > 95 for a, _ in accs)
     assert (tmp_path / "t" / "report.html").exists() and (tmp_path / "t" / "logits.npy").exists()
-    assert re.search(r"qc\.Model\('.*/mse', input \[N, 1, 28, 28\]\) \[[\d ]+\]", out)
+    assert "mixed precision: " in out and "drop dB" in out
+    assert re.search(r"qc\.Model\('.*/small', input \[N, 1, 28, 28\]\) \[[\d ]+\]", out)

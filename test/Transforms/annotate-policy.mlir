@@ -4,6 +4,8 @@
 // RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json weights=per-row" 2>&1 | FileCheck %s --check-prefix=BADW
 // RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json weight-bits=5" 2>&1 | FileCheck %s --check-prefix=BADB
 // RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json activations=signed" 2>&1 | FileCheck %s --check-prefix=BADA
+// RUN: qc-opt %s -split-input-file --qc-annotate="stats=%S/Inputs/stats.json activation-type=uint8" | FileCheck %s --check-prefix=U8
+// RUN: not qc-opt %s --qc-annotate="stats=%S/Inputs/stats.json activation-type=int16" 2>&1 | FileCheck %s --check-prefix=BADT
 
 // Weights max |w| = 1 and 2 per channel.
 // TENSOR: qc.fake_quant %{{.*}} {qtype = !quant.uniform<i8<-127:127>:f32, 0.015748031437397003>}
@@ -16,6 +18,11 @@
 // BADW: error: weights must be per-channel or per-tensor, got 'per-row'
 // BADB: error: weight-bits must be 8, 7 or 4, got 5
 // BADA: error: activations must be asymmetric or symmetric, got 'signed'
+// uint8: the same scales, zero points + 128 (input [0, 1]: -128 -> 0).
+// U8: qc.fake_quant %arg0 {qtype = !quant.uniform<u8:f32, 0.0039215688593685627>}
+// U8: qc.gemm
+// U8-NEXT: qc.fake_quant %{{.*}} {qtype = !quant.uniform<u8:f32, 0.019607843831181526:102>}
+// BADT: error: activation-type must be int8 or uint8, got 'int16'
 func.func @policy(%x: tensor<1x2xf32> loc("input")) -> tensor<1x2xf32> {
   %w = arith.constant dense<[[1.0, -0.5], [0.0, 2.0]]> : tensor<2x2xf32>
   %b = arith.constant dense<0.0> : tensor<2xf32>

@@ -85,3 +85,22 @@ func.func @add(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 1.0>} : tensor<1x2xf32>
   return %2 : tensor<1x2xf32>
 }
+
+// -----
+
+// uint8 activations are computed in int8 storage: zero point 0 -> -128,
+// 128 -> 0; the requantize and dequantize use the int8 parameters.
+// CHECK-LABEL: func @uint8
+// CHECK: qc.quantize %arg0 {qtype = !quant.uniform<i8:f32, 5.000000e-01:-128>}
+// CHECK: qc.requantize {{.*}}output_zp = 0 : i32
+// CHECK: qc.dequantize {{.*}}{qtype = !quant.uniform<i8:f32, 2.500000e-01>}
+func.func @uint8(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<u8:f32, 0.5>} : tensor<1x2xf32>
+  %w = arith.constant dense<1.0> : tensor<2x2xf32>
+  %wq = qc.fake_quant %w {qtype = !quant.uniform<i8<-127:127>:f32:0, {0.25, 0.25}>} : tensor<2x2xf32>
+  %b = arith.constant dense<0.0> : tensor<2xf32>
+  %bq = qc.fake_quant %b {qtype = !quant.uniform<i32:f32:0, {0.125, 0.125}>} : tensor<2xf32>
+  %1 = qc.gemm %0, %wq, %bq : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<u8:f32, 0.25:128>} : tensor<1x2xf32>
+  return %2 : tensor<1x2xf32>
+}

@@ -82,7 +82,10 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
     dequantize / quantize boundary.
 
     With `activations=symmetric`, activations use zero point 0 and scale
-    `max(|lo|, |hi|) / 127`. A tensor without statistics, or with a
+    `max(|lo|, |hi|) / 127`. With `activation-type=uint8` every activation
+    type is `u8` with the same scale and zero point + 128 (`[0, 255]`);
+    `--qc-fake-to-real` computes them in int8 storage (zero point - 128),
+    which represents exactly the same real values, as TFLite does. A tensor without statistics, or with a
     non-finite range, is an error naming the tensor.
   }];
   let options = [
@@ -106,6 +109,10 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
                "Activation tensors quantized symmetrically">,
     ListOption<"asymmetricTensors", "asymmetric", "std::string",
                "Activation tensors quantized asymmetrically">,
+    Option<"activationStorage", "activation-type", "std::string",
+           /*default=*/"\"int8\"",
+           "Activation storage: int8, or uint8 (zero point + 128; the same "
+           "values, computed in int8 by --qc-fake-to-real)">,
     ListOption<"exclude", "exclude", "std::string",
                "ONNX tensor names whose producing ops stay in float">,
   ];

@@ -25,8 +25,18 @@ struct QParams {
 };
 
 /// Reads the parameters of a UniformQuantizedType / PerAxisType, or of a
-/// SubChannelType blocked along dimension 1 only.
+/// SubChannelType blocked along dimension 1 only. An unsigned 8-bit type
+/// reads as its signed equivalent (zero point and bounds minus 128): qc
+/// computes uint8 activations in int8 storage, which is exact.
 QParams getQParams(mlir::Type qtype);
+
+/// The int8 type computing the same values as a per-tensor uint8 type
+/// (zero point - 128); other types unchanged.
+mlir::Type signedStorage(mlir::Type qtype);
+
+/// Unsigned 8-bit type with the same scale, for `activation-type=uint8`
+/// (zero point + 128).
+mlir::quant::UniformQuantizedType toUnsigned(mlir::quant::UniformQuantizedType t);
 
 /// Asymmetric int8 activation parameters for the range [lo, hi] (widened to
 /// contain 0). The scale is rounded to float32 so run-time float32 division
