@@ -108,6 +108,8 @@ private:
 
   LogicalResult loadStats() {
     func::FuncOp f = getOperation();
+    if (statsFile.empty())
+      return success(); // a model quantized by its own Q/DQ needs none
     auto buf = llvm::MemoryBuffer::getFile(statsFile);
     if (!buf)
       return f.emitError() << "cannot read statistics file '" << statsFile
@@ -124,6 +126,10 @@ private:
     if (name.empty())
       return at->emitError("a tensor without a name location cannot be "
                            "matched to statistics");
+    if (!stats)
+      return at->emitError() << "tensor '" << name
+                             << "' is not quantized by the model and no "
+                                "statistics were given (calibrate it)";
     std::string err;
     auto r = stats->range(name, err);
     if (!r)
@@ -131,7 +137,20 @@ private:
     return *r;
   }
 
+  /// The fake quant a QDQ model already put on `v` (its only user): its
+  /// parameters are kept as given.
+  FakeQuantOp givenFakeQuant(Value v) {
+    if (!v.hasOneUse())
+      return nullptr;
+    auto fq = dyn_cast<FakeQuantOp>(*v.user_begin());
+    if (fq)
+      qtypeOf[fq] = fq.getQtype();
+    return fq;
+  }
+
   Value insertFakeQuant(Value v, Type qtype) {
+    if (FakeQuantOp given = givenFakeQuant(v))
+      return given;
     OpBuilder b(v.getContext());
     if (Operation *def = v.getDefiningOp())
       b.setInsertionPointAfter(def);
@@ -144,6 +163,8 @@ private:
   }
 
   LogicalResult quantizeActivation(Value v, Operation *at) {
+    if (givenFakeQuant(v))
+      return success();
     auto r = rangeOf(v, at);
     if (failed(r))
       return failure();
@@ -199,6 +220,9 @@ private:
     auto inQ = inputQType(op, op.getInput());
     if (failed(inQ))
       return failure();
+    if (auto wFq = op.getWeight().template getDefiningOp<FakeQuantOp>())
+      if (getConstantF64(wFq.getInput()))
+        return keepGivenWeights(op, wFq, getQParams(*inQ).scale());
     auto w = getConstantF64(op.getWeight());
     auto bias = getConstantF64(op.getBias());
     if (!w || !bias)
@@ -277,6 +301,35 @@ private:
     OpBuilder b(op);
     op.getWeightMutable().assign(FakeQuantOp::create(
         b, op.getWeight().getLoc(), op.getWeight(), TypeAttr::get(wType)));
+    op.getBiasMutable().assign(FakeQuantOp::create(
+        b, op.getBias().getLoc(), op.getBias(), TypeAttr::get(bType)));
+    return quantizeOutput(op);
+  }
+
+  /// Weights quantized by the model (QDQ): kept; a bias the model left in
+  /// float gets int32 at s_in * s_w.
+  template <typename OpTy>
+  LogicalResult keepGivenWeights(OpTy op, FakeQuantOp wFq, double sIn) {
+    QParams wq = getQParams(wFq.getQtype());
+    if (wq.groupSize || (wq.axis != -1 && wq.axis != 0))
+      return op.emitError() << "weights quantized along axis " << wq.axis
+                            << "; qc needs one scale per output channel "
+                               "(axis 0) or per tensor";
+    if (llvm::any_of(wq.zeroPoints, [](int64_t z) { return z != 0; }))
+      return op.emitError("weights with a nonzero zero point are not "
+                          "supported (symmetric weights only)");
+    if (op.getBias().template getDefiningOp<FakeQuantOp>())
+      return quantizeOutput(op);
+    int64_t outCh = op.getWeight().getType().getDimSize(0);
+    SmallVector<double> sB;
+    for (int64_t o = 0; o < outCh; ++o)
+      sB.push_back(sIn * wq.scales[wq.axis < 0 ? 0 : o]);
+    MLIRContext *ctx = op.getContext();
+    auto bType = quant::UniformQuantizedPerAxisType::get(
+        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32),
+        Float32Type::get(ctx), sB, SmallVector<int64_t>(outCh, 0), 0,
+        INT32_MIN, INT32_MAX);
+    OpBuilder b(op);
     op.getBiasMutable().assign(FakeQuantOp::create(
         b, op.getBias().getLoc(), op.getBias(), TypeAttr::get(bType)));
     return quantizeOutput(op);

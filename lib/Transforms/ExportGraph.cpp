@@ -70,10 +70,17 @@ llvm::json::Value attrToJson(Attribute a) {
   if (auto t = dyn_cast<TypeAttr>(a)) {
     if (isa<quant::QuantizedType>(t.getValue())) {
       QParams q = getQParams(t.getValue());
+      auto qt = cast<quant::QuantizedType>(t.getValue());
+      // Zero points and bounds are those of the int8 storage qc computes
+      // in; `storage` names the declared type (u8: add 128 back).
+      std::string storage = (qt.isSigned() ? "i" : "u") +
+                            std::to_string(q.bits);
       return llvm::json::Object{
           {"scales", llvm::json::Array(q.scales)},
           {"zero_points", llvm::json::Array(q.zeroPoints)},
           {"axis", q.axis},
+          {"group_size", q.groupSize},
+          {"storage", storage},
           {"qmin", q.qmin},
           {"qmax", q.qmax}};
     }

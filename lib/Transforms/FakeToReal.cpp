@@ -253,6 +253,8 @@ private:
     if (failed(outFq))
       return failure();
     QParams wq = getQParams(wFq.getQtype()), bq = getQParams(bFq.getQtype());
+    if (bq.bits != 32)
+      return op.emitError("bias must be quantized to int32");
     if (wq.groupSize)
       return convertGrouped(op, *in, wFq, bq, *w, *bias, *outFq, clamp);
     size_t outCh = bias->size(), per = w->size() / outCh;
@@ -262,8 +264,10 @@ private:
       double sw = wq.scales[wq.axis < 0 ? 0 : o];
       for (size_t i = 0; i < per; ++i)
         wInt.push_back(quantizeRNE((*w)[o * per + i], sw, 0, wq.qmin, wq.qmax));
-      double sb = bq.scales[bq.axis < 0 ? 0 : o];
-      bInt.push_back(quantizeBias(op, (*bias)[o], sb, o));
+      // The bias joins the accumulator, so it is quantized at its scale
+      // (the bias type's own scale when qc chose it; a QDQ model's may be
+      // rounded to float32).
+      bInt.push_back(quantizeBias(op, (*bias)[o], in->q.scale() * sw, o));
       accScale.push_back(in->q.scale() * sw);
     }
     if (failed(checkAccumulator(op, wInt, bInt, outCh, in->q)))

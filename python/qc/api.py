@@ -4,6 +4,8 @@
     m = qc.compile("model.onnx", calib=x_calib)   # numpy array or .npy path
     y = m(x)                                     # float32 [N, ...] -> [N, ...]
     m.save("out/model"); m2 = qc.load("out/model")
+    qc.export_qdq("model.onnx", "model.qdq.onnx", calib=x_calib)  # QDQ ONNX
+    m3 = qc.compile("model.qdq.onnx")            # a QDQ model needs no calib
     print(m.report())                            # per-tensor error table
 
 Keyword options mirror `qc compile`: calib_method ("mse" by default,
@@ -98,6 +100,27 @@ def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.9
                               activation_type=activation_type),
                   exclude=list(exclude), progress=not quiet, overrides_file=overrides)
     return Model(out, owned_tmp=tmp)
+
+
+def export_qdq(model, output, calib=None, *, stats=None, calib_method=None, percentile=99.99,
+               moving_average=False, weights="per-channel", activations="asymmetric",
+               reduce_range=False, activation_type="int8", overrides=None, force=False, quiet=True):
+    """Writes the calibrated, quantized model as QDQ ONNX (`qc export-qdq`);
+    returns the output path."""
+    from .compiler import export_qdq as export, weight_bits as weight_bits_of
+    with tempfile.TemporaryDirectory(prefix="qc-") as d:
+        calib_path = calib
+        if calib is not None and not isinstance(calib, (str, Path)):
+            calib_path = Path(d) / "calib.npy"
+            np.save(calib_path, np.asarray(calib, dtype=np.float32))
+        log = (lambda m: None) if quiet else (lambda m: print(f"qc: {m}"))
+        return export(model, calib_path, output, force=force, log=log, stats_file=stats,
+                      calib_method=calib_method, percentile=percentile,
+                      moving_average=moving_average,
+                      policy=dict(weights=weights, activations=activations,
+                                  weight_bits=weight_bits_of("8", reduce_range),
+                                  activation_type=activation_type),
+                      overrides_file=overrides, progress=not quiet)
 
 
 def load(directory):

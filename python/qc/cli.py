@@ -10,18 +10,12 @@ import numpy as np
 from .errors import QCError
 
 
-def _parser():
-    p = argparse.ArgumentParser(
-        prog="qc",
-        description="qc quantizes a float ONNX model with calibration data and compiles it "
-                    "to a native integer-only shared library.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-
-    c = sub.add_parser("compile", help="quantize and compile an ONNX model",
-                       description="Import MODEL, calibrate it on CALIB, quantize it to int8 "
-                                   "(per-channel symmetric weights, asymmetric activations), "
-                                   "lower it to native code and write OUTDIR.")
-    c.add_argument("model", metavar="MODEL.onnx", help="float32 ONNX model")
+def add_quantization_flags(c):
+    """Model, calibration and quantization flags shared by compile and
+    export-qdq."""
+    c.add_argument("model", metavar="MODEL.onnx",
+                   help="float32 ONNX model, or one quantized in QDQ format (its Q/DQ parameters "
+                        "are kept; it compiles without --calib)")
     c.add_argument("--calib", metavar="CALIB.npy",
                    help="calibration inputs, float32 array [N, ...] matching the model input")
     c.add_argument("--stats", metavar="STATS.json",
@@ -60,6 +54,20 @@ def _parser():
     c.add_argument("--reduce-range", action="store_true",
                    help="7-bit weights in [-63, 63], so AVX2 vpmaddubsw cannot saturate "
                         "(for x86 machines without VNNI)")
+
+
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="qc",
+        description="qc quantizes a float ONNX model with calibration data and compiles it "
+                    "to a native integer-only shared library.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("compile", help="quantize and compile an ONNX model",
+                       description="Import MODEL, calibrate it on CALIB, quantize it to int8 "
+                                   "(per-channel symmetric weights, asymmetric activations), "
+                                   "lower it to native code and write OUTDIR.")
+    add_quantization_flags(c)
     c.add_argument("--exclude", action="append", default=[], metavar="NAME|OPTYPE",
                    help="keep the nodes with this ONNX node name or op type in float (repeatable); "
                         "qc quantizes and dequantizes at their boundaries and says so")
@@ -74,6 +82,17 @@ def _parser():
     c.add_argument("-v", "--verbose", action="store_true",
                    help="also print the passes' remarks (e.g. raised weight scales, batch norms "
                         "left unfolded), each with its ONNX node")
+
+    x = sub.add_parser("export-qdq", help="write the calibrated, quantized model as QDQ ONNX",
+                       description="Calibrate and annotate MODEL as 'qc compile' does and write "
+                                   "it as standard QDQ ONNX (QuantizeLinear / DequantizeLinear "
+                                   "around float ops, int8 weights, int32 biases, opset 13) that "
+                                   "other runtimes load; compiling that file with qc (no "
+                                   "calibration) gives bit-identical outputs. 8-bit weights only.")
+    add_quantization_flags(x)
+    x.add_argument("-o", "--output", metavar="MODEL.qdq.onnx", required=True, help="the file to write")
+    x.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    x.add_argument("-q", "--quiet", action="store_true", help="print errors only")
 
     r = sub.add_parser("run", help="run a compiled model on an input array",
                        description="Run the compiled model in OUTDIR on X.npy (float32 "
@@ -131,6 +150,19 @@ def cmd_compile(args):
                               activation_type=args.activation_type),
                   exclude=args.exclude, verbose=args.verbose, progress=not args.quiet,
                   overrides_file=args.overrides)
+
+
+def cmd_export_qdq(args):
+    from .compiler import export_qdq, weight_bits
+    log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
+    export_qdq(args.model, args.calib, args.output, force=args.force, log=log,
+               stats_file=args.stats, calib_method=args.calib_method, percentile=args.percentile,
+               moving_average=args.moving_average,
+               policy=dict(weights=args.weights, activations=args.activations,
+                           weight_bits=weight_bits(args.weight_bits, args.reduce_range),
+                           group_size=args.group_size, size_budget=args.size_budget,
+                           activation_type=args.activation_type),
+               overrides_file=args.overrides, progress=not args.quiet)
 
 
 def cmd_run(args):
@@ -196,7 +228,8 @@ def main(argv=None):
         p.print_help()
         return 1
     try:
-        {"compile": cmd_compile, "run": cmd_run, "eval": cmd_eval, "report": cmd_report}[args.command](args)
+        {"compile": cmd_compile, "export-qdq": cmd_export_qdq, "run": cmd_run, "eval": cmd_eval,
+         "report": cmd_report}[args.command](args)
         return 0
     except QCError as e:
         print(f"qc: error: {e}", file=sys.stderr)

@@ -137,8 +137,9 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                        group_size=32, activation_type="int8"), **(policy or {}))
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
-    if calib is None and stats_file is None:
-        raise QCError("give --calib (calibration inputs) or --stats (a statistics file)")
+    if calib is None and stats_file is None and not is_prequantized(graph):
+        raise QCError("give --calib (calibration inputs) or --stats (a statistics file); only a "
+                      "model quantized in QDQ format compiles without")
     auto = policy["weight_bits"] == "auto"
     if auto and not policy.get("size_budget"):
         raise QCError("--weight-bits auto needs --size-budget BYTES")
@@ -169,37 +170,8 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         ir.write_text(onnx_import.to_mlir(graph))
         log(f"imported {len(graph.nodes)} nodes from {model}")
         stats = tmp / "stats.json"
-        if stats_file is None:
-            tensors = calibrate.cached_collect(graph, model, xc, log, progress)
-            method = calib_method or "mse"
-            calibrate.apply_method(tensors, method, percentile, moving_average)
-            calibrate.write_stats(stats, Path(model).name, len(xc), tensors, method,
-                                  percentile if method == "percentile" else None)
-            log(f"calibrated on {len(xc)} samples ({method}{', moving average' if moving_average else ''})")
-            annotate_stats = stats
-        elif calib_method:
-            doc = calibrate.read_stats(stats_file)
-            calibrate.apply_method(doc["tensors"], calib_method, percentile, moving_average)
-            calibrate.write_stats(stats, doc.get("model", Path(model).name), doc.get("samples", 0),
-                                  doc["tensors"], calib_method,
-                                  percentile if calib_method == "percentile" else None)
-            annotate_stats = stats
-            log(f"chose ranges ({calib_method}) from the histograms in {stats_file}")
-        elif moving_average:
-            raise QCError("--moving-average chooses ranges again: give --calib-method minmax with it")
-        else:
-            shutil.copyfile(stats_file, stats)
-            annotate_stats = Path(stats_file)
-            log(f"using statistics from {stats_file}")
-        if ov_ranges:
-            doc = json.loads(Path(annotate_stats).read_text())
-            for name, r in ov_ranges.items():
-                if name not in doc.get("tensors", {}):
-                    raise QCError(f"override range for '{name}': the statistics have no such tensor")
-                doc["tensors"][name]["range"] = r
-            stats.write_text(json.dumps(doc, sort_keys=True))
-            annotate_stats = stats
-            log(f"ranges overridden for {len(ov_ranges)} tensor(s) from {overrides_file}")
+        annotate_stats = _statistics(graph, model, xc, stats_file, stats, calib_method, percentile,
+                                     moving_average, ov_ranges, overrides_file, log, progress)
         qcopt = tools.tool("qc-opt")
 
         def notes(kind, msg):  # warnings always, remarks with --verbose
@@ -264,7 +236,8 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                     "int_weight_bytes": intref.integer_weight_bytes(intref.load(tmp / "graph.json")),
                     "input": {"name": graph.input_name, "shape": ["N"] + in_shape[1:], "dtype": "float32"},
                     "output": {"name": graph.output_name, "shape": ["N"] + out_shape[1:], "dtype": "float32"},
-                    "library": "libqc_model.so", "header": "qc_model.h", "stats": "stats.json",
+                    "library": "libqc_model.so", "header": "qc_model.h",
+                    "stats": "stats.json" if (tmp / "stats.json").exists() else None,
                     "graph": "graph.json"}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         if final.exists():
@@ -275,6 +248,105 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         raise
     log(f"wrote {final}/ (libqc_model.so {os.path.getsize(final / 'libqc_model.so')} bytes)")
     return final
+
+
+def export_qdq(model, calib, output, force=False, log=print, stats_file=None, calib_method=None,
+               percentile=99.99, moving_average=False, policy=None, overrides_file=None,
+               progress=True):
+    """Calibrates and annotates MODEL as `compile_model` does and writes the
+    result as QDQ ONNX to `output` (see qdq_export.py)."""
+    from . import qdq_export
+    policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8,
+                       group_size=32, activation_type="int8"), **(policy or {}))
+    if policy["weight_bits"] not in (8, 7):
+        raise QCError(f"export-qdq writes 8-bit weights; --weight-bits {policy['weight_bits']} "
+                      f"needs ONNX blocked quantization (opset 21), not supported")
+    output = Path(output)
+    if output.exists() and not force:
+        raise QCError(f"'{output}' exists (pass --force to replace it)")
+    graph = onnx_import.import_onnx(model)
+    if calib is None and stats_file is None:
+        raise QCError("give --calib (calibration inputs) or --stats (a statistics file)")
+    ov_ranges = {}
+    if overrides_file is not None:
+        bits, sym, asym, ov_ranges = overrides.load(overrides_file, graph)
+        if any(b == 4 for b in bits.values()):
+            raise QCError("export-qdq writes 8-bit weights; the override file asks for 4 bits")
+        policy.update(layer_bits=bits, symmetric=sym, asymmetric=asym)
+    xc = calibrate.load_calibration(calib, graph) if calib is not None else None
+    if stats_file is not None and not Path(stats_file).is_file():
+        raise QCError(f"statistics file '{stats_file}' not found")
+    with tempfile.TemporaryDirectory(prefix="qc-qdq-") as d:
+        tmp = Path(d)
+        stats = _statistics(graph, model, xc, stats_file, tmp / "stats.json", calib_method,
+                            percentile, moving_average, ov_ranges, overrides_file, log, progress)
+        ir = tmp / "00-import.mlir"
+        ir.write_text(onnx_import.to_mlir(graph))
+        tools.run([tools.tool("qc-opt"), str(ir), fold_option(graph, policy), annotate_option(stats, policy),
+                   f"--qc-export-graph=output={tmp / 'annotated.json'}", "-o", os.devnull],
+                  "annotation", _describer(graph))
+        proto = qdq_export.build(intref.load(tmp / "annotated.json"), graph.input_name,
+                                 graph.output_name, Path(model).stem)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        part = output.with_name(f".{output.name}.partial")
+        part.write_bytes(proto.SerializeToString())
+        os.replace(part, output)
+    except OSError as e:
+        raise QCError(f"cannot write '{output}': {e.strerror}")
+    q = sum(n.op_type == "QuantizeLinear" for n in proto.graph.node)
+    dq = sum(n.op_type == "DequantizeLinear" for n in proto.graph.node)
+    log(f"wrote {output} (QDQ, opset 13: {q} QuantizeLinear, {dq} DequantizeLinear, "
+        f"{len(proto.graph.node) - q - dq} float ops)")
+    return output
+
+
+def is_prequantized(graph):
+    """Has the model its own quantization (QDQ)?"""
+    return bool(graph.given) or any(n.op == "fake_quant" for n in graph.nodes)
+
+
+def _statistics(graph, model, xc, stats_file, stats, calib_method, percentile, moving_average,
+                ov_ranges, overrides_file, log, progress):
+    """Writes OUTDIR/stats.json and returns the statistics file for
+    --qc-annotate (None for a QDQ model compiled without calibration)."""
+    if xc is None and stats_file is None:
+        if ov_ranges or calib_method or moving_average:
+            raise QCError("range overrides and calibration methods need --calib or --stats")
+        log("no calibration: the model's own quantization (QDQ) is used as given")
+        return None
+    if stats_file is None:
+        tensors = calibrate.cached_collect(graph, model, xc, log, progress)
+        method = calib_method or "mse"
+        calibrate.apply_method(tensors, method, percentile, moving_average)
+        calibrate.write_stats(stats, Path(model).name, len(xc), tensors, method,
+                              percentile if method == "percentile" else None)
+        log(f"calibrated on {len(xc)} samples ({method}{', moving average' if moving_average else ''})")
+        annotate_stats = stats
+    elif calib_method:
+        doc = calibrate.read_stats(stats_file)
+        calibrate.apply_method(doc["tensors"], calib_method, percentile, moving_average)
+        calibrate.write_stats(stats, doc.get("model", Path(model).name), doc.get("samples", 0),
+                              doc["tensors"], calib_method,
+                              percentile if calib_method == "percentile" else None)
+        annotate_stats = stats
+        log(f"chose ranges ({calib_method}) from the histograms in {stats_file}")
+    elif moving_average:
+        raise QCError("--moving-average chooses ranges again: give --calib-method minmax with it")
+    else:
+        shutil.copyfile(stats_file, stats)
+        annotate_stats = Path(stats_file)
+        log(f"using statistics from {stats_file}")
+    if ov_ranges:
+        doc = json.loads(Path(annotate_stats).read_text())
+        for name, r in ov_ranges.items():
+            if name not in doc.get("tensors", {}):
+                raise QCError(f"override range for '{name}': the statistics have no such tensor")
+            doc["tensors"][name]["range"] = r
+        stats.write_text(json.dumps(doc, sort_keys=True))
+        annotate_stats = stats
+        log(f"ranges overridden for {len(ov_ranges)} tensor(s) from {overrides_file}")
+    return annotate_stats
 
 
 def _choose_bits(qcopt, ir, policy, stats, excluded, xc, graph, describe, log):
@@ -338,7 +410,7 @@ def fold_option(graph, policy):
 
 def annotate_option(stats, policy, excluded=()):
     """The --qc-annotate pass option for a policy."""
-    opt = (f"--qc-annotate=stats={stats} weights={policy['weights']} "
+    opt = (f"--qc-annotate={f'stats={stats} ' if stats else ''}weights={policy['weights']} "
            f"activations={policy['activations']} weight-bits={policy['weight_bits']} "
            f"group-size={policy.get('group_size', 32)} "
            f"activation-type={policy.get('activation_type', 'int8')}")

@@ -50,6 +50,14 @@ def run_node(node, env, consts):
         shape = (1, -1) + (1,) * (x.ndim - 2)
         k = s / np.sqrt(v + np.float32(a["epsilon"]))
         return ((x - m.reshape(shape)) * k.reshape(shape) + b.reshape(shape)).astype(np.float32)
+    if node.op == "fake_quant":  # a QDQ pair of the model: quantize, dequantize
+        shape = [1] * x.ndim
+        if a["axis"] >= 0:
+            shape[a["axis"]] = -1
+        s = np.asarray(a["scale"], np.float32).reshape(shape)
+        z = np.asarray(a["zero_point"], np.float32).reshape(shape)
+        lo, hi = {"i8": (-128, 127), "u8": (0, 255), "i32": (-2**31, 2**31 - 1)}[a["storage"]]
+        return ((np.clip(np.rint(x / s) + z, lo, hi) - z) * s).astype(np.float32)
     if node.op == "gemm":
         return (x @ val(node.inputs[1]).T + val(node.inputs[2])).astype(np.float32)
     if node.op == "clamp":

@@ -13,7 +13,7 @@ import numpy as np
 @dataclass
 class Node:
     op: str            # conv2d, batch_norm, gemm, max_pool2d, avg_pool2d,
-                       # clamp, tanh, add, flatten
+                       # clamp, tanh, add, flatten, fake_quant (QDQ pair)
     output: str        # ONNX output tensor name
     inputs: list       # tensor names (activations or constants)
     attrs: dict = field(default_factory=dict)
@@ -32,6 +32,7 @@ class Graph:
     nodes: list
     constants: dict            # name -> np.ndarray (float32)
     shapes: dict               # tensor name -> shape (batch 1)
+    given: dict = field(default_factory=dict)  # quantized constants (QDQ) -> parameters
 
     def const(self, name):
         return self.constants[name]

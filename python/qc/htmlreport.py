@@ -97,7 +97,8 @@ def _sqnr_plot(rows):
 def render(outdir):
     outdir = Path(outdir)
     manifest = _load(outdir, "manifest.json")
-    stats = _load(outdir, manifest.get("stats", "stats.json"))
+    stats_name = manifest.get("stats", "stats.json")
+    stats = _load(outdir, stats_name) if stats_name else {"tensors": {}}  # QDQ model: none
     graph = _load(outdir, manifest.get("graph", "graph.json"))
     rep = _load(outdir, "report.json", required=False)
     n_int, n_float, n_rq, fbytes, ibytes = summary(graph, manifest)
@@ -108,7 +109,8 @@ def render(outdir):
     esc = html.escape
     parts = [f"<h1>qc report: {esc(manifest.get('model', ''))}</h1>",
              f"<p class=summary>{esc(line)}</p>",
-             f"<p>Calibration: {stats.get('samples')} samples, method {esc(str(stats.get('method')))}. "
+             (f"<p>Calibration: {stats.get('samples')} samples, method {esc(str(stats.get('method')))}. "
+              if stats_name else "<p>No calibration: the model's own quantization (QDQ) was used. ") +
              f"Policy: {esc(json.dumps(manifest.get('policy', {})))}. "
              f"Float weights {fbytes or 0} bytes; integer weights {ibytes or 0} bytes. "
              "All ops run on the CPU (no accelerator target).</p>"]
@@ -116,10 +118,11 @@ def render(outdir):
         rows = rep["tensors"]
         parts.append(f"<h2>Per-layer error ({rep['samples']} calibration samples, worst first)</h2>")
         parts.append(f"<img alt='per-layer SQNR' src='{_sqnr_plot(rows)}'>")
-        head = "<tr><th>tensor</th><th>op</th><th>bits</th><th>scheme</th><th>scale</th><th>zero point</th>" \
-               "<th>own SQNR dB</th><th>SQNR dB</th><th>cosine</th></tr>"
+        head = "<tr><th>tensor</th><th>op</th><th>bits</th><th>weight bits</th><th>scheme</th>" \
+               "<th>scale</th><th>zero point</th><th>own SQNR dB</th><th>SQNR dB</th><th>cosine</th></tr>"
         body = "".join(
             f"<tr><td>{esc(r['tensor'])}</td><td>{esc(r['op'])}</td><td>{r['bits']}</td>"
+            f"<td>{r.get('weight_bits') or '-'}</td>"
             f"<td>{esc(r['scheme'])}</td><td>{r['scale']:.4g}</td><td>{r['zero_point']}</td>"
             f"<td>{_db(r['own_sqnr_db'])}</td><td>{_db(r['sqnr_db'])}</td>"
             f"<td>{r['cosine']:.5f}</td></tr>" for r in rows)

@@ -2,7 +2,11 @@
 
 Supported ops: Conv (groups, depthwise), BatchNormalization, Relu, Clip,
 MaxPool, AveragePool, GlobalAveragePool, Flatten, Gemm, Tanh, Add,
-Constant, Identity. Anything else is refused with the node name and op type.
+Constant, Identity, and the QDQ format: QuantizeLinear -> DequantizeLinear
+pairs on activations and DequantizeLinear on initializers (weights, biases),
+per tensor or per axis, int8 / uint8 / int32. Their scales and zero points
+become `qc.fake_quant` ops that quantization keeps as given. Anything else is
+refused with the node name and op type.
 """
 import math
 
@@ -13,7 +17,8 @@ from .graph import Graph, Node, as_f32, conv_out
 
 SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool",
              "AveragePool", "GlobalAveragePool", "Flatten", "Gemm", "Tanh",
-             "Add", "Constant", "Identity")
+             "Add", "Constant", "Identity", "QuantizeLinear", "DequantizeLinear")
+QDTYPES = {np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8", np.dtype(np.int32): "i32"}
 
 
 def load_model(path):
@@ -60,6 +65,37 @@ def _scalar(node, constants, name):
     return float(v.reshape(-1)[0])
 
 
+def _qparams(node, constants, x_shape, data_dtype=np.uint8):
+    """Scale / zero point / axis of a QuantizeLinear or DequantizeLinear. A
+    missing zero point is 0 of the data's type (uint8 for QuantizeLinear)."""
+    where = f"node '{node.name}' ({node.op_type})"
+    ins = list(node.input)
+    if len(ins) < 2 or ins[1] not in constants or (len(ins) > 2 and ins[2] and ins[2] not in constants):
+        raise QCError(f"{where}: scale and zero point must be initializers or constants")
+    scale = np.asarray(constants[ins[1]], np.float32).reshape(-1)
+    zp = (np.asarray(constants[ins[2]]) if len(ins) > 2 and ins[2] else np.zeros(scale.shape, data_dtype))
+    storage = QDTYPES.get(zp.dtype)
+    if storage is None:
+        raise QCError(f"{where}: zero point type {zp.dtype} is not supported (int8, uint8, int32)")
+    zp = zp.reshape(-1).astype(np.int64)
+    if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
+        raise QCError(f"{where}: scales must be finite and positive")
+    if zp.size != scale.size:
+        raise QCError(f"{where}: {scale.size} scales but {zp.size} zero points")
+    a = _attrs(node)
+    if "block_size" in a and a["block_size"]:
+        raise QCError(f"{where}: blocked quantization (block_size) is not supported")
+    axis = -1
+    if scale.size > 1:
+        axis = a.get("axis", 1)
+        axis += len(x_shape) if axis < 0 else 0
+        if not 0 <= axis < len(x_shape) or x_shape[axis] != scale.size:
+            raise QCError(f"{where}: {scale.size} scales do not match axis {a.get('axis', 1)} "
+                          f"of shape {list(x_shape)}")
+    return dict(scale=[float(v) for v in scale], zero_point=[int(v) for v in zp], axis=axis,
+                storage=storage)
+
+
 def import_onnx(path):
     """Reads an ONNX file into a qc Graph (batch dimension fixed to 1)."""
     from onnx import numpy_helper
@@ -92,6 +128,9 @@ def import_onnx(path):
     shapes = {inp.name: shape}
     nodes = []
     alias = {}
+    given = {}      # quantized initializers: name -> parameters
+    pending = {}    # QuantizeLinear outputs -> (input, parameters, node)
+    used_q = set()
 
     def name(t):
         return alias.get(t, t)
@@ -105,7 +144,7 @@ def import_onnx(path):
         ins = [name(i) for i in node.input]
         out = node.output[0]
         for i in ins:
-            if i and i not in shapes and i not in constants:
+            if i and i not in shapes and i not in constants and i not in pending:
                 raise QCError(f"{where}: input '{i}' is not produced by any earlier node "
                               f"(graph not topologically sorted or missing initializer)")
         if op == "Constant":
@@ -114,6 +153,42 @@ def import_onnx(path):
         if op == "Identity":
             alias[out] = ins[0]
             continue
+        if op == "DequantizeLinear" and ins[0] in constants:
+            # A quantized initializer (weight, bias): its float value, and
+            # the parameters to quantize it with again, exactly.
+            q = np.asarray(constants[ins[0]])
+            p = _qparams(node, constants, q.shape, q.dtype)
+            if QDTYPES.get(q.dtype) != p["storage"]:
+                raise QCError(f"{where}: data type {q.dtype} does not match the zero point's")
+            bshape = [1] * q.ndim
+            if p["axis"] >= 0:
+                bshape[p["axis"]] = -1
+            s = np.asarray(p["scale"], np.float32).reshape(bshape)
+            z = np.asarray(p["zero_point"], np.int64).reshape(bshape)
+            constants[out] = ((q.astype(np.int64) - z).astype(np.float32) * s).astype(np.float32)
+            given[out] = p
+            continue
+        if op == "QuantizeLinear":
+            if ins[0] in constants:
+                raise QCError(f"{where}: quantizing a constant is not supported (store it quantized "
+                              f"with a DequantizeLinear)")
+            pending[out] = (ins[0], _qparams(node, constants, shapes[ins[0]]), node)
+            continue
+        if op == "DequantizeLinear":
+            if ins[0] not in pending:
+                raise QCError(f"{where}: only DequantizeLinear of a QuantizeLinear output or of an "
+                              f"initializer is supported (QDQ format)")
+            src, p, qnode = pending[ins[0]]
+            if p != _qparams(node, constants, shapes[src]):
+                raise QCError(f"{where}: parameters differ from those of QuantizeLinear "
+                              f"'{qnode.name}'")
+            used_q.add(ins[0])
+            shapes[out] = shapes[src]
+            nodes.append(Node("fake_quant", out, [src], p, node.name, op))
+            continue
+        if any(i in pending for i in ins):
+            raise QCError(f"{where}: reads the integer output of a QuantizeLinear; only the QDQ "
+                          f"format (QuantizeLinear -> DequantizeLinear) is supported")
         x = ins[0]
         if x in constants:
             raise QCError(f"{where}: constant-only subgraphs are not supported")
@@ -140,6 +215,8 @@ def import_onnx(path):
                 raise QCError(f"{where}: bias has shape {list(b.shape)}, expected [{w.shape[0]}]")
             bn = f"{out}::bias"
             constants[bn] = as_f32(b)
+            if len(ins) > 2 and ins[2] in given:
+                given[bn] = given[ins[2]]
             hw = [conv_out(xs[2 + i], w.shape[2 + i], strides[i], pads[i], pads[2 + i], dil[i])
                   for i in range(2)]
             if min(hw) <= 0:
@@ -188,6 +265,16 @@ def import_onnx(path):
                 b = np.zeros(w.shape[0])
             wn, bn = f"{out}::weight", f"{out}::bias"
             constants[wn], constants[bn] = as_f32(w), as_f32(b)
+            for src, dst in ((ins[1], wn), (ins[2] if len(ins) > 2 else "", bn)):
+                if src in given:
+                    if a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
+                        raise QCError(f"{where}: alpha / beta with quantized operands is not supported")
+                    p = dict(given[src])
+                    if dst == wn and not a.get("transB", 0) and p["axis"] >= 0:
+                        p["axis"] = 1 - p["axis"]
+                    if dst == bn and c.size != w.shape[0]:
+                        raise QCError(f"{where}: a quantized bias must have one entry per output")
+                    given[dst] = p
             shapes[out] = [xs[0], w.shape[0]]
             nodes.append(Node("gemm", out, [x, wn, bn], {}, node.name, op))
         elif op in ("Relu", "Clip"):
@@ -247,11 +334,15 @@ def import_onnx(path):
                 raise QCError(f"{where}: broadcasting Add ({xs} + {shapes[ins[1]]}) is not supported")
             shapes[out] = xs
             nodes.append(Node("add", out, ins[:2], {}, node.name, op))
+    unused = set(pending) - used_q
+    if unused:
+        raise QCError(f"QuantizeLinear output '{sorted(unused)[0]}' is not dequantized "
+                      f"(QOperator models are not supported)")
     out = name(g.output[0].name)
     if out not in shapes:
         raise QCError(f"graph output '{out}' is not produced by any node")
     constants = {k: as_f32(v) for k, v in constants.items()}
-    return Graph(inp.name, shape, out, nodes, constants, shapes)
+    return Graph(inp.name, shape, out, nodes, constants, shapes, given)
 
 
 # ---------------------------------------------------------------- MLIR text
@@ -274,6 +365,15 @@ def _f32(v):
     return f"{v:.8e} : f32"
 
 
+def qtype(p):
+    """The !quant.uniform type of imported QDQ parameters."""
+    st = p["storage"]
+    if p["axis"] < 0:
+        return f"!quant.uniform<{st}:f32, {p['scale'][0]!r}:{p['zero_point'][0]}>"
+    pairs = ",".join(f"{s!r}:{z}" for s, z in zip(p["scale"], p["zero_point"]))
+    return f"!quant.uniform<{st}:f32:{p['axis']}, {{{pairs}}}>"
+
+
 def to_mlir(g, func_name="qc_model"):
     """Emits the float graph as MLIR (func + qc / tosa / tensor ops)."""
     lines = []
@@ -291,6 +391,11 @@ def to_mlir(g, func_name="qc_model"):
         v = fresh()
         hexdata = arr.astype("<f4").tobytes().hex().upper()
         lines.append(f'    {v} = arith.constant dense<"0x{hexdata}"> : {_ty(arr.shape)} loc({_str(name)})')
+        if name in g.given:  # quantized in the model: keep its parameters
+            fq = fresh()
+            lines.append(f"    {fq} = qc.fake_quant {v} {{qtype = {qtype(g.given[name])}}} : "
+                         f"{_ty(arr.shape)} loc({_str(name)})")
+            v = fq
         ids[name] = v
         return v
 
@@ -318,6 +423,8 @@ def to_mlir(g, func_name="qc_model"):
         elif node.op == "clamp":
             lines.append(f"    {v} = tosa.clamp {args[0]} {{max_val = {_f32(a['max'])}, "
                          f"min_val = {_f32(a['min'])}}} : {fn} {loc}")
+        elif node.op == "fake_quant":
+            lines.append(f"    {v} = qc.fake_quant {args[0]} {{qtype = {qtype(a)}}} : {out_ty} {loc}")
         elif node.op == "tanh":
             lines.append(f"    {v} = tosa.tanh {args[0]} : {fn} {loc}")
         elif node.op == "add":

@@ -13,7 +13,7 @@
 // JSON-SAME: "functions":[{"args":[{"id":0,"name":"input","type":{"dtype":"i32","shape":[1,2]}}]
 // JSON-SAME: "attrs":{"axis":1,"input_zp":0,"max":127,"min":-128,"multiplier":[1073741824,1073741824],"output_zp":-3,"shift":[31,32]}
 // JSON-SAME: "op":"qc.requantize"
-// JSON-SAME: "attrs":{"qtype":{"axis":-1,"qmax":127,"qmin":-128,"scales":[0.25],"zero_points":[-3]}}
+// JSON-SAME: "attrs":{"qtype":{"axis":-1,"group_size":0,"qmax":127,"qmin":-128,"scales":[0.25],"storage":"i8","zero_points":[-3]}}
 // JSON-SAME: "op":"qc.dequantize"
 // JSON-SAME: "op":"func.return"
 
