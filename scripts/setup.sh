@@ -8,7 +8,8 @@ PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev
       python3-numpy python3-onnx)
 if [ "${1:-}" != --demo ]; then
   PKGS+=(clang-22 libclang-rt-22-dev libfuzzer-22-dev python3-pytest python3-matplotlib chromium
-         python3-torch)  # torch: only for the tutorial's training step (docs/tutorial.md)
+         python3-torch  # torch: only for the tutorial's training step (docs/tutorial.md)
+         libonnx-testdata)  # ONNX backend node tests: qc conformance
 fi
 missing=()
 for p in "${PKGS[@]}"; do

@@ -94,6 +94,19 @@ def _parser():
     x.add_argument("--force", action="store_true", help="replace the output file if it exists")
     x.add_argument("-q", "--quiet", action="store_true", help="print errors only")
 
+    k = sub.add_parser("conformance", help="run ONNX's backend node tests through qc",
+                       description="Compile and run ONNX's own node tests (Debian libonnx-testdata) "
+                                   "with qc; print one line per case and 'N passed, M failed'. "
+                                   "Every input but the first is bound as an initializer; integer "
+                                   "outputs must match exactly, float ones within 1e-5 + 1e-4 |want|. "
+                                   "Exit status 1 when a case fails.")
+    k.add_argument("--data", default="/usr/share/libonnx-testdata/data",
+                   help="test data root holding node/test_*/ (default: the Debian package's)")
+    k.add_argument("--filter", metavar="REGEX",
+                   help="run the tests whose name matches (default: the quantization tests)")
+    k.add_argument("--ops", metavar="OP,OP",
+                   help="only the tests whose model uses just these ONNX op types")
+
     r = sub.add_parser("run", help="run a compiled model on an input array",
                        description="Run the compiled model in OUTDIR on X.npy (float32 "
                                    "[N, ...]) and write float32 outputs [N, ...] to Y.npy.")
@@ -165,6 +178,12 @@ def cmd_export_qdq(args):
                overrides_file=args.overrides, progress=not args.quiet)
 
 
+def cmd_conformance(args):
+    from . import conformance
+    argv = ["--data", args.data] + (["--filter", args.filter] if args.filter else [])
+    return conformance.main(argv + (["--ops", args.ops] if args.ops else []))
+
+
 def cmd_run(args):
     from .runtime import CompiledModel
     m = CompiledModel(args.outdir)
@@ -214,10 +233,17 @@ def cmd_eval(args):
         kind += " after a float32 input normalization"
     policy = m.manifest.get("policy", {})
     low = policy.get("weight_bits") == 4 or 4 in (policy.get("layer_bits") or {}).values()
-    print(f"{'int4/8' if low else 'int8'} accuracy{'  ' if low else '    '}{accq:.2f}%   ({kind})")
+    label = "int4/8" if low else "int8"
+    if m.manifest.get("mode") == "float":
+        label, kind = "float32", "compiled, no quantization"
+    print(f"{label + ' accuracy':<17}{accq:.2f}%   ({kind})")
     print(f"delta            {accq - accf:+.2f} points; top-1 agreement {agree:.2f}%")
-    print(f"size             float weights {fsize / 1024:.1f} KiB; integer weights {wsize / 1024:.1f} KiB "
-          f"({fsize / max(wsize, 1):.1f}x smaller); library {qsize / 1024:.1f} KiB")
+    if m.manifest.get("mode") == "float":
+        print(f"size             float weights {fsize / 1024:.1f} KiB (not quantized); "
+              f"library {qsize / 1024:.1f} KiB")
+    else:
+        print(f"size             float weights {fsize / 1024:.1f} KiB; integer weights {wsize / 1024:.1f} KiB "
+              f"({fsize / max(wsize, 1):.1f}x smaller); library {qsize / 1024:.1f} KiB")
     print(f"time per sample  float (numpy) {tf / n * 1e3:.3f} ms; compiled {tq / n * 1e3:.3f} ms")
 
 
@@ -228,9 +254,9 @@ def main(argv=None):
         p.print_help()
         return 1
     try:
-        {"compile": cmd_compile, "export-qdq": cmd_export_qdq, "run": cmd_run, "eval": cmd_eval,
-         "report": cmd_report}[args.command](args)
-        return 0
+        return {"compile": cmd_compile, "export-qdq": cmd_export_qdq, "run": cmd_run,
+                "eval": cmd_eval, "report": cmd_report,
+                "conformance": cmd_conformance}[args.command](args) or 0
     except QCError as e:
         print(f"qc: error: {e}", file=sys.stderr)
         return 1

@@ -13,7 +13,8 @@ import numpy as np
 @dataclass
 class Node:
     op: str            # conv2d, batch_norm, gemm, max_pool2d, avg_pool2d,
-                       # clamp, tanh, add, flatten, fake_quant (QDQ pair)
+                       # clamp, tanh, add, flatten, fake_quant (QDQ pair),
+                       # quantize / dequantize (integer model input / output)
     output: str        # ONNX output tensor name
     inputs: list       # tensor names (activations or constants)
     attrs: dict = field(default_factory=dict)
@@ -33,6 +34,8 @@ class Graph:
     constants: dict            # name -> np.ndarray (float32)
     shapes: dict               # tensor name -> shape (batch 1)
     given: dict = field(default_factory=dict)  # quantized constants (QDQ) -> parameters
+    input_dtype: str = "float32"   # float32, or uint8 / int8 read by a DequantizeLinear
+    output_dtype: str = "float32"  # float32, or uint8 / int8 written by a QuantizeLinear
 
     def const(self, name):
         return self.constants[name]

@@ -2,7 +2,9 @@
 
 Supported ops: Conv (groups, depthwise), BatchNormalization, Relu, Clip,
 MaxPool, AveragePool, GlobalAveragePool, Flatten, Gemm, Tanh, Add,
-Constant, Identity, and the QDQ format: QuantizeLinear -> DequantizeLinear
+Constant, Identity; MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv on
+the (uint8 / int8) model input with constant weights; and the QDQ format:
+QuantizeLinear -> DequantizeLinear
 pairs on activations and DequantizeLinear on initializers (weights, biases),
 per tensor or per axis, int8 / uint8 / int32. Their scales and zero points
 become `qc.fake_quant` ops that quantization keeps as given. Anything else is
@@ -17,7 +19,9 @@ from .graph import Graph, Node, as_f32, conv_out
 
 SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool",
              "AveragePool", "GlobalAveragePool", "Flatten", "Gemm", "Tanh",
-             "Add", "Constant", "Identity", "QuantizeLinear", "DequantizeLinear")
+             "Add", "Constant", "Identity", "QuantizeLinear", "DequantizeLinear",
+             "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv")
+INTEGER_OPS = ("MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv")
 QDTYPES = {np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8", np.dtype(np.int32): "i32"}
 
 
@@ -96,6 +100,90 @@ def _qparams(node, constants, x_shape, data_dtype=np.uint8):
                 storage=storage)
 
 
+def _int_param(node, constants, name, dtype_of=None):
+    """A constant integer scalar (zero point) as (value, storage)."""
+    if not name:
+        return 0, dtype_of
+    if name not in constants:
+        raise QCError(f"node '{node.name}' ({node.op_type}): '{name}' must be an initializer")
+    v = np.asarray(constants[name])
+    if v.size != 1:
+        raise QCError(f"node '{node.name}' ({node.op_type}): '{name}' must be a scalar "
+                      f"(per-row / per-column zero points are not supported)")
+    return int(v.reshape(-1)[0]), QDTYPES.get(v.dtype)
+
+
+def _integer_op(node, op, a, ins, constants, shapes, in_dtype, input_name):
+    """MatMulInteger / ConvInteger / QLinearMatMul / QLinearConv reading the
+    integer model input, with constant weights."""
+    where = f"node '{node.name}' ({op})"
+    q = op.startswith("QLinear")
+    x, w_name = ins[0], ins[3 if q else 1]
+    if x != input_name or in_dtype == "float32":
+        raise QCError(f"{where}: must read the uint8 / int8 model input")
+    if w_name not in constants:
+        raise QCError(f"{where}: weights must be an initializer")
+    w = np.asarray(constants[w_name])
+    wst = QDTYPES.get(w.dtype)
+    if wst not in ("u8", "i8"):
+        raise QCError(f"{where}: weights must be uint8 or int8, got {w.dtype}")
+    get = lambda i: ins[i] if len(ins) > i else ""
+    xst = QDTYPES[np.dtype(in_dtype)]
+    x_zp, _ = _int_param(node, constants, get(2 if q else 2))
+    if q:
+        w_zp_arr = np.asarray(constants.get(get(5), np.zeros(1, w.dtype))).reshape(-1)
+        if np.any(w_zp_arr != w_zp_arr[0]):
+            raise QCError(f"{where}: per-channel weight zero points are not supported")
+        w_zp = int(w_zp_arr[0])
+    else:
+        w_zp, _ = _int_param(node, constants, get(3))
+    attrs = dict(x_zp=x_zp, x_storage=xst, w_zp=w_zp, w_storage=wst, out_dtype="int32")
+    xs = shapes[x]
+    if op in ("MatMulInteger", "QLinearMatMul"):
+        if w.ndim != 2 or len(xs) != 2 or w.shape[0] != xs[1]:
+            raise QCError(f"{where}: only [M, K] x [K, N] with constant 2-D B is supported "
+                          f"(got {list(xs)} x {list(w.shape)})")
+        kind, out_shape = "int_matmul", [xs[0], w.shape[1]]
+        attrs["weight"] = w.T.astype(np.int64)  # [N, K]
+    else:
+        if len(xs) != 4 or w.ndim != 4:
+            raise QCError(f"{where}: only 2-D convolution (NCHW) is supported")
+        group = a.get("group", 1)
+        pads = _pads(node, a)
+        strides = _ints(node, a, "strides", [1, 1], 2)
+        dil = _ints(node, a, "dilations", [1, 1], 2)
+        if xs[1] != w.shape[1] * group or w.shape[0] % group:
+            raise QCError(f"{where}: weight shape {list(w.shape)} does not match the input")
+        hw = [conv_out(xs[2 + i], w.shape[2 + i], strides[i], pads[i], pads[2 + i], dil[i]) for i in range(2)]
+        kind, out_shape = "int_conv", [xs[0], w.shape[0]] + hw
+        attrs.update(weight=w.astype(np.int64), strides=strides, pads=pads, dilations=dil, group=group)
+    n_out = out_shape[1]
+    attrs["bias"] = np.zeros(n_out, np.int64)
+    if q:
+        scalar = lambda i: np.asarray(constants[get(i)], np.float32).reshape(-1)
+        for i in (1, 4, 6):
+            if get(i) not in constants:
+                raise QCError(f"{where}: scale '{get(i)}' must be an initializer")
+        xs_, ws_, ys_ = scalar(1), scalar(4), scalar(6)
+        y_zp, yst = _int_param(node, constants, get(7), np.dtype(np.uint8))
+        if yst not in ("u8", "i8"):
+            raise QCError(f"{where}: output type must be uint8 or int8")
+        if ws_.size not in (1, n_out):
+            raise QCError(f"{where}: {ws_.size} weight scales for {n_out} outputs")
+        # ONNX: y = saturate(round((x - zx)(w - zw) * (s_x s_w / s_y)) + z_y),
+        # the multiplier in float32 as ONNX Runtime computes it.
+        mult = (xs_[0] * np.broadcast_to(ws_, (n_out,)) / ys_[0]).astype(np.float32)
+        attrs.update(multiplier=[float(m) for m in mult], y_zp=y_zp, y_storage=yst,
+                     out_dtype={"u8": "uint8", "i8": "int8"}[yst])
+        if op == "QLinearConv" and get(8):
+            b = np.asarray(constants.get(get(8)))
+            if b is None or b.dtype != np.int32 or b.shape != (n_out,):
+                raise QCError(f"{where}: bias must be an int32 initializer of {n_out} values")
+            attrs["bias"] = b.astype(np.int64)
+    shapes[node.output[0]] = out_shape
+    return Node(kind, node.output[0], [x], attrs, node.name, op)
+
+
 def import_onnx(path):
     """Reads an ONNX file into a qc Graph (batch dimension fixed to 1)."""
     from onnx import numpy_helper
@@ -108,8 +196,9 @@ def import_onnx(path):
                       f"{len(inputs)} inputs and {len(g.output)} outputs")
     inp = inputs[0]
     tt = inp.type.tensor_type
-    if tt.elem_type != 1:
-        raise QCError(f"input '{inp.name}' must be float32")
+    in_dtype = {1: "float32", 2: "uint8", 3: "int8"}.get(tt.elem_type)
+    if in_dtype is None:
+        raise QCError(f"input '{inp.name}' must be float32, uint8 or int8")
     dims = list(tt.shape.dim)
     shape = []
     for i, d in enumerate(dims):
@@ -174,6 +263,14 @@ def import_onnx(path):
                               f"with a DequantizeLinear)")
             pending[out] = (ins[0], _qparams(node, constants, shapes[ins[0]]), node)
             continue
+        if op == "DequantizeLinear" and ins[0] == inp.name and in_dtype != "float32":
+            # An integer model input: dequantized on entry.
+            p = _qparams(node, constants, shapes[ins[0]], np.dtype(in_dtype))
+            if QDTYPES.get(np.dtype(in_dtype)) != p["storage"]:
+                raise QCError(f"{where}: input type {in_dtype} does not match the zero point's")
+            shapes[out] = shapes[ins[0]]
+            nodes.append(Node("dequantize", out, [ins[0]], p, node.name, op))
+            continue
         if op == "DequantizeLinear":
             if ins[0] not in pending:
                 raise QCError(f"{where}: only DequantizeLinear of a QuantizeLinear output or of an "
@@ -185,6 +282,9 @@ def import_onnx(path):
             used_q.add(ins[0])
             shapes[out] = shapes[src]
             nodes.append(Node("fake_quant", out, [src], p, node.name, op))
+            continue
+        if op in INTEGER_OPS:
+            nodes.append(_integer_op(node, op, a, ins, constants, shapes, in_dtype, inp.name))
             continue
         if any(i in pending for i in ins):
             raise QCError(f"{where}: reads the integer output of a QuantizeLinear; only the QDQ "
@@ -334,6 +434,16 @@ def import_onnx(path):
                 raise QCError(f"{where}: broadcasting Add ({xs} + {shapes[ins[1]]}) is not supported")
             shapes[out] = xs
             nodes.append(Node("add", out, ins[:2], {}, node.name, op))
+    final = name(g.output[0].name)
+    out_dtype = "float32"
+    if final in pending and final not in used_q:
+        # An integer model output: quantized on exit.
+        src, p, qnode = pending.pop(final)
+        if p["storage"] not in ("u8", "i8"):
+            raise QCError(f"node '{qnode.name}' (QuantizeLinear): output type must be uint8 or int8")
+        shapes[final] = shapes[src]
+        nodes.append(Node("quantize", final, [src], p, qnode.name, "QuantizeLinear"))
+        out_dtype = {"u8": "uint8", "i8": "int8"}[p["storage"]]
     unused = set(pending) - used_q
     if unused:
         raise QCError(f"QuantizeLinear output '{sorted(unused)[0]}' is not dequantized "
@@ -342,7 +452,21 @@ def import_onnx(path):
     if out not in shapes:
         raise QCError(f"graph output '{out}' is not produced by any node")
     constants = {k: as_f32(v) for k, v in constants.items()}
-    return Graph(inp.name, shape, out, nodes, constants, shapes, given)
+    int_readers = ("dequantize", "int_matmul", "int_conv")
+    if in_dtype != "float32" and any(inp.name in n.inputs for n in nodes if n.op not in int_readers):
+        raise QCError(f"input '{inp.name}' is {in_dtype}: only DequantizeLinear and the integer "
+                      f"ops may read it")
+    ints = [n for n in nodes if n.op in ("int_matmul", "int_conv")]
+    if ints and (len(nodes) != 1 or ints[0].output != out):
+        raise QCError(f"{ints[0].where()}: integer ops are supported as the whole model "
+                      f"(input to output), as in ONNX's node tests")
+    if ints:
+        out_dtype = ints[0].attrs["out_dtype"]
+    for n in nodes:
+        if n.op in ("quantize", "dequantize", "fake_quant") and n.attrs["axis"] == 0:
+            raise QCError(f"{n.where()}: per-axis quantization along dimension 0 (the batch) "
+                          f"is not supported")
+    return Graph(inp.name, shape, out, nodes, constants, shapes, given, in_dtype, out_dtype)
 
 
 # ---------------------------------------------------------------- MLIR text
@@ -351,8 +475,25 @@ def _str(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _ty(shape):
-    return "tensor<" + "x".join(str(d) for d in shape) + "xf32>"
+def _ty(shape, elt="f32"):
+    return "tensor<" + "".join(f"{d}x" for d in shape) + f"{elt}>"
+
+
+def _signed(p):
+    """uint8 parameters as the int8 storage qc computes in (zero point - 128)."""
+    if p["storage"] != "u8":
+        return p
+    return dict(p, storage="i8", zero_point=[z - 128 for z in p["zero_point"]])
+
+
+def _flip(lines, fresh, v, shape, loc):
+    """int8 <-> uint8 bits: x xor 0x80 (the value shifts by 128)."""
+    c, r = fresh(), fresh()
+    ones = "x".join("1" for _ in shape)
+    cty = f"tensor<{ones + 'x' if shape else ''}i8>"
+    lines.append(f"    {c} = arith.constant dense<-128> : {cty} {loc}")
+    lines.append(f"    {r} = tosa.bitwise_xor {v}, {c} : ({_ty(shape, 'i8')}, {cty}) -> {_ty(shape, 'i8')} {loc}")
+    return r
 
 
 def _arr(v):
@@ -372,6 +513,67 @@ def qtype(p):
         return f"!quant.uniform<{st}:f32, {p['scale'][0]!r}:{p['zero_point'][0]}>"
     pairs = ",".join(f"{s!r}:{z}" for s, z in zip(p["scale"], p["zero_point"]))
     return f"!quant.uniform<{st}:f32:{p['axis']}, {{{pairs}}}>"
+
+
+def _dense(arr, elt):
+    """A dense integer constant in hex (little endian)."""
+    np_t = {"i8": "<i1", "i32": "<i4"}[elt]
+    data = np.ascontiguousarray(arr).astype(np_t).tobytes().hex().upper()
+    return f'dense<"0x{data}"> : {_ty(arr.shape, elt)}'
+
+
+def _emit_integer(node, g, x, lines, fresh, loc):
+    """MatMulInteger / ConvInteger / QLinear*: int8 storage with the uint8
+    bits flipped, i8 x i8 -> i32 qc.gemm / qc.conv2d, and for uint8 weights
+    (or an int8 weight zero point) the correction
+    (x - zx)(w - zw) = (x - zx) w_s + c * sum(x - zx), w_s = w - 128 (uint8),
+    c = 128 - zw, the sum a second conv / gemm with unit weights scaled by
+    an exact integer requantize. QLinear outputs: the int32 accumulator times
+    the float32 multiplier, rounded half to even, plus the zero point."""
+    a = node.attrs
+    in_shape = g.input_shape
+    zx = a["x_zp"] - 128 if a["x_storage"] == "u8" else a["x_zp"]
+    if a["x_storage"] == "u8":
+        x = _flip(lines, fresh, x, in_shape, loc)
+    w = a["weight"]
+    w_s, c = (w - 128, 128 - a["w_zp"]) if a["w_storage"] == "u8" else (w, -a["w_zp"])
+    acc_ty = _ty(g.shapes[node.output], "i32")
+    fn = f"({_ty(in_shape, 'i8')}, {_ty(w.shape, 'i8')}, {_ty([w.shape[0]], 'i32')}) -> {acc_ty}"
+    if node.op == "int_conv":
+        attrs = (f"dilations = {_arr(a['dilations'])}, group = {a['group']} : i64, input_zp = {{zx}} : i32, "
+                 f"pads = {_arr(a['pads'])}, strides = {_arr(a['strides'])}, weight_zp = 0 : i32")
+        op = "qc.conv2d"
+    else:
+        attrs, op = "input_zp = {zx} : i32, weight_zp = 0 : i32", "qc.gemm"
+
+    def mac(weights, bias):
+        wc, bc, r = fresh(), fresh(), fresh()
+        lines.append(f"    {wc} = arith.constant {_dense(weights, 'i8')} {loc}")
+        lines.append(f"    {bc} = arith.constant {_dense(bias, 'i32')} {loc}")
+        lines.append(f"    {r} = {op} {x}, {wc}, {bc} {{{attrs.format(zx=zx)}}} : {fn} {loc}")
+        return r
+
+    acc = mac(w_s, a["bias"])
+    if c:
+        ones = mac(np.full(w.shape, 1 if c > 0 else -1), np.zeros(w.shape[0], np.int64))
+        r, t = fresh(), fresh()
+        lines.append(f"    {r} = qc.requantize {ones} {{axis = -1 : i64, input_zp = 0 : i32, "
+                     f"max = 2147483647 : i32, min = -2147483648 : i32, output_zp = 0 : i32, "
+                     f"scale = array<f64: {abs(c)}.0>}} : {acc_ty} -> {acc_ty} {loc}")
+        lines.append(f"    {t} = tosa.add {acc}, {r} : ({acc_ty}, {acc_ty}) -> {acc_ty} {loc}")
+        acc = t
+    if "multiplier" not in a:
+        return acc
+    m = a["multiplier"]
+    deq = dict(storage="i32", axis=1 if len(set(m)) > 1 else -1, zero_point=[0] * len(m),
+               scale=m if len(set(m)) > 1 else m[:1])
+    f, q = fresh(), fresh()
+    out_shape = g.shapes[node.output]
+    lines.append(f"    {f} = qc.dequantize {acc} {{qtype = {qtype(deq)}}} : {acc_ty} -> {_ty(out_shape)} {loc}")
+    yq = _signed(dict(storage=a["y_storage"], axis=-1, zero_point=[a["y_zp"]], scale=[1.0]))
+    lines.append(f"    {q} = qc.quantize {f} {{qtype = {qtype(yq)}}} : {_ty(out_shape)} -> "
+                 f"{_ty(out_shape, 'i8')} {loc}")
+    return _flip(lines, fresh, q, out_shape, loc) if a["y_storage"] == "u8" else q
 
 
 def to_mlir(g, func_name="qc_model"):
@@ -425,6 +627,20 @@ def to_mlir(g, func_name="qc_model"):
                          f"min_val = {_f32(a['min'])}}} : {fn} {loc}")
         elif node.op == "fake_quant":
             lines.append(f"    {v} = qc.fake_quant {args[0]} {{qtype = {qtype(a)}}} : {out_ty} {loc}")
+        elif node.op == "quantize":  # int8 storage, uint8 bits flipped on exit
+            ity = _ty(g.shapes[node.output], "i8")
+            lines.append(f"    {v} = qc.quantize {args[0]} {{qtype = {qtype(_signed(a))}}} : "
+                         f"{ins_ty[0]} -> {ity} {loc}")
+            if a["storage"] == "u8":
+                v = _flip(lines, fresh, v, g.shapes[node.output], loc)
+        elif node.op == "dequantize":
+            x = args[0]
+            if a["storage"] == "u8":
+                x = _flip(lines, fresh, x, g.input_shape, loc)
+            lines.append(f"    {v} = qc.dequantize {x} {{qtype = {qtype(_signed(a))}}} : "
+                         f"{_ty(g.input_shape, 'i8')} -> {out_ty} {loc}")
+        elif node.op in ("int_matmul", "int_conv"):
+            v = _emit_integer(node, g, args[0], lines, fresh, loc)
         elif node.op == "tanh":
             lines.append(f"    {v} = tosa.tanh {args[0]} : {fn} {loc}")
         elif node.op == "add":
@@ -436,7 +652,9 @@ def to_mlir(g, func_name="qc_model"):
         else:
             raise QCError(f"{node.where()}: no MLIR form for '{node.op}'")
         ids[node.output] = v
-    in_ty, out_ty = _ty(g.input_shape), _ty(g.shapes[g.output_name])
+    elt = {"float32": "f32", "uint8": "i8", "int8": "i8", "int32": "i32"}
+    in_ty = _ty(g.input_shape, elt[g.input_dtype])
+    out_ty = _ty(g.shapes[g.output_name], elt[g.output_dtype])
     head = (f"func.func @{func_name}(%input: {in_ty} loc({_str(g.input_name)})) -> {out_ty} "
             f"attributes {{llvm.emit_c_interface}} {{")
     body = "\n".join(lines)

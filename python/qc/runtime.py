@@ -28,16 +28,18 @@ class CompiledModel:
         self.fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
         self.in_shape = self.manifest["input"]["shape"][1:]
         self.out_shape = self.manifest["output"]["shape"][1:]
+        self.in_dtype = np.dtype(self.manifest["input"].get("dtype", "float32"))
+        self.out_dtype = np.dtype(self.manifest["output"].get("dtype", "float32"))
 
     def __call__(self, x):
         x = np.asarray(x)
-        if x.dtype != np.float32:
-            raise QCError(f"input has dtype {x.dtype}, the model takes float32")
+        if x.dtype != self.in_dtype:
+            raise QCError(f"input has dtype {x.dtype}, the model takes {self.in_dtype}")
         if x.ndim != len(self.in_shape) + 1 or list(x.shape[1:]) != list(self.in_shape):
             raise QCError(f"input has shape {list(x.shape)}, the model takes "
                           f"[N, {', '.join(map(str, self.in_shape))}]")
         x = np.ascontiguousarray(x)
-        y = np.empty([x.shape[0]] + list(self.out_shape), dtype=np.float32)
+        y = np.empty([x.shape[0]] + list(self.out_shape), dtype=self.out_dtype)
         if self.fn(x.ctypes.data, y.ctypes.data, x.shape[0]) != 0:
             raise QCError("the compiled model rejected its arguments")
         return y

@@ -4,6 +4,7 @@ and `qc compile` takes QDQ models with their scales as given. The round trip
 outputs; the exported file's own float semantics (dequantize, float op,
 quantize) must agree with the integer program to about one output step."""
 import json
+import re
 
 import numpy as np
 import onnx
@@ -136,7 +137,7 @@ def test_qdq_import_keeps_the_given_parameters(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(q_only=True), "is not dequantized (QOperator models are not supported)"),
+    (dict(q_only=True), "integer model input / output (float32 -> int8) is supported only for models compiled without"),
     (dict(dq_scale=0.75), "parameters differ from those of QuantizeLinear 'q_in'"),
     (dict(w_zp=1), "weights with a nonzero zero point are not supported"),
     (dict(w_axis=1), "weights quantized along axis 1"),
@@ -169,3 +170,48 @@ def test_python_api_export_and_compile(tmp_path):
     ref = qc.compile(model_path("kws_mlp"), calib=x)
     xt, _ = load_test_data("kws_mlp")
     np.testing.assert_array_equal(m(xt).view(np.uint32), ref(xt).view(np.uint32))
+
+
+def test_float_model_without_calibration_compiles_in_float(tmp_path):
+    """No --calib and no Q/DQ in the model: float32 code, said so, and the
+    outputs match the numpy float reference to float rounding."""
+    out = tmp_path / "o"
+    p = run_qc("compile", model_path("cnn_bn"), "-o", out)
+    assert "compiling it in float32" in p.stdout
+    assert json.loads((out / "manifest.json").read_text())["mode"] == "float"
+    x, _ = load_test_data("cnn_bn")
+    got = CompiledModel(out)(x[:200])
+    ref = floatref.run(onnx_import.import_onnx(model_path("cnn_bn")), x[:200])
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
+    p = run_qc("eval", model_path("cnn_bn"), out, "--input", model_path("cnn_bn", "_test_x.npy"),
+               "--labels", model_path("cnn_bn", "_test_y.npy"))
+    assert re.search(r"float32 accuracy +97\.10% +\(compiled, no quantization\)", p.stdout)
+    assert "(not quantized)" in p.stdout
+
+
+def test_integer_model_io(tmp_path):
+    """A uint8 -> uint8 model (DequantizeLinear, Relu, QuantizeLinear)
+    compiles without calibration and computes ONNX's values exactly; an int8
+    input read by a float op is refused."""
+    inits = [numpy_helper.from_array(np.array(0.5, np.float32), "s"),
+             numpy_helper.from_array(np.array(128, np.uint8), "z"),
+             numpy_helper.from_array(np.array(0.25, np.float32), "so"),
+             numpy_helper.from_array(np.array(10, np.uint8), "zo")]
+    nodes = [helper.make_node("DequantizeLinear", ["x", "s", "z"], ["d"], name="dq"),
+             helper.make_node("Relu", ["d"], ["r"], name="relu"),
+             helper.make_node("QuantizeLinear", ["r", "so", "zo"], ["y"], name="q")]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.UINT8, ["N", 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.UINT8, ["N", 4])], initializer=inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), str(tmp_path / "m.onnx"))
+    run_qc("compile", tmp_path / "m.onnx", "-o", tmp_path / "o")
+    x = np.arange(0, 256, 8, dtype=np.uint8).reshape(8, 4)
+    got = CompiledModel(tmp_path / "o")(x)
+    want = np.clip(np.rint(np.maximum((x.astype(np.float32) - 128) * 0.5, 0) / 0.25) + 10, 0, 255)
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got, want.astype(np.uint8))
+    g2 = helper.make_graph([helper.make_node("Relu", ["x"], ["y"], name="relu")], "t",
+                           [helper.make_tensor_value_info("x", TensorProto.INT8, ["N", 4])],
+                           [helper.make_tensor_value_info("y", TensorProto.INT8, ["N", 4])])
+    onnx.save(helper.make_model(g2, opset_imports=[helper.make_opsetid("", 13)]), str(tmp_path / "b.onnx"))
+    p = run_qc("compile", tmp_path / "b.onnx", "-o", tmp_path / "o2", check=False)
+    assert p.returncode == 1 and "only DequantizeLinear and the integer ops may read it" in p.stderr

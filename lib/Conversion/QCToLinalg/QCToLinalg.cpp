@@ -346,21 +346,46 @@ LogicalResult lowerRequantize(RequantizeOp op) {
   return success();
 }
 
+/// Per-axis parameters as 1-D constants indexed along the axis (none for
+/// per-tensor parameters, which become scalars in the body).
+SmallVector<Value> axisParams(OpBuilder &b, Location loc, const QParams &q,
+                              Type zpElt) {
+  if (q.axis < 0)
+    return {};
+  int64_t n = q.scales.size();
+  SmallVector<float> s(q.scales.begin(), q.scales.end());
+  auto sTy = RankedTensorType::get({n}, b.getF32Type());
+  auto zTy = RankedTensorType::get({n}, zpElt);
+  SmallVector<float> zf;
+  SmallVector<int32_t> zi;
+  for (int64_t v : q.zeroPoints) {
+    zf.push_back(float(v));
+    zi.push_back(int32_t(v));
+  }
+  Attribute z = zpElt.isF32() ? DenseElementsAttr::get(zTy, ArrayRef<float>(zf))
+                              : DenseElementsAttr::get(zTy, ArrayRef<int32_t>(zi));
+  return {arith::ConstantOp::create(b, loc, DenseElementsAttr::get(
+                                                sTy, ArrayRef<float>(s))),
+          arith::ConstantOp::create(b, loc, cast<TypedAttr>(z))};
+}
+
+/// q = clamp(rne(x / s) + z, qmin, qmax) per tensor or per axis.
 LogicalResult lowerQuantize(QuantizeOp op) {
   QParams q = getQParams(op.getQtype());
-  if (q.axis >= 0)
-    return op.emitError("per-axis quantize does not lower yet");
   OpBuilder b(op);
   Type outElt = op.getOutput().getType().getElementType();
+  SmallVector<Value> params = axisParams(b, op.getLoc(), q, b.getF32Type());
   Value r = elementwise(
-      b, op.getLoc(), op.getInput(), outElt, {}, 0,
+      b, op.getLoc(), op.getInput(), outElt, params, std::max<int64_t>(q.axis, 0),
       [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-        auto f = [&](double v) {
+        auto f = [&](double v) -> Value {
           return arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(v));
         };
-        Value v = arith::DivFOp::create(nb, nl, a[0], f(q.scale()));
+        Value s = params.empty() ? f(q.scale()) : a[1];
+        Value z = params.empty() ? f(q.zp()) : a[2];
+        Value v = arith::DivFOp::create(nb, nl, a[0], s);
         v = math::RoundEvenOp::create(nb, nl, v);
-        v = arith::AddFOp::create(nb, nl, v, f(q.zp()));
+        v = arith::AddFOp::create(nb, nl, v, z);
         v = arith::MaxNumFOp::create(nb, nl, v, f(q.qmin));
         v = arith::MinNumFOp::create(nb, nl, v, f(q.qmax));
         return arith::FPToSIOp::create(nb, nl, outElt, v);
@@ -370,22 +395,25 @@ LogicalResult lowerQuantize(QuantizeOp op) {
   return success();
 }
 
+/// x = (q - z) * s per tensor or per axis.
 LogicalResult lowerDequantize(DequantizeOp op) {
   QParams q = getQParams(op.getQtype());
-  if (q.axis >= 0)
-    return op.emitError("per-axis dequantize does not lower yet");
   OpBuilder b(op);
+  SmallVector<Value> params = axisParams(b, op.getLoc(), q, b.getI32Type());
   Value r = elementwise(
-      b, op.getLoc(), op.getInput(), b.getF32Type(), {}, 0,
+      b, op.getLoc(), op.getInput(), b.getF32Type(), params,
+      std::max<int64_t>(q.axis, 0),
       [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
         Type i32 = nb.getI32Type();
         Value v = a[0];
         if (v.getType() != i32)
           v = arith::ExtSIOp::create(nb, nl, i32, v);
-        v = arith::SubIOp::create(nb, nl, v, scalarI32(nb, nl, q.zp()));
+        Value z = params.empty() ? scalarI32(nb, nl, q.zp()) : a[2];
+        v = arith::SubIOp::create(nb, nl, v, z);
         v = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), v);
-        Value s = arith::ConstantOp::create(nb, nl,
-                                            nb.getF32FloatAttr(q.scale()));
+        Value s = params.empty() ? Value(arith::ConstantOp::create(
+                                       nb, nl, nb.getF32FloatAttr(q.scale())))
+                                 : a[1];
         return arith::MulFOp::create(nb, nl, v, s);
       });
   op.replaceAllUsesWith(r);

@@ -131,3 +131,26 @@ func.func @input_norm(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %0 = qc.batch_norm %x, %s, %bb, %m, %v {epsilon = 1.0 : f32} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
   return %0 : tensor<1x2xf32>
 }
+
+// -----
+
+// Per-axis quantize / dequantize: scales and zero points are 1-D constants
+// indexed along the axis.
+// CHECK-LABEL: func @quantize_axis
+// CHECK-DAG: %[[S:.*]] = arith.constant dense<[5.000000e-01, 2.500000e-01]> : tensor<2xf32>
+// CHECK-DAG: %[[Z:.*]] = arith.constant dense<[1.000000e+00, -2.000000e+00]> : tensor<2xf32>
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[S]], %[[Z]] : tensor<1x2x3xf32>, tensor<2xf32>, tensor<2xf32>)
+// CHECK: arith.divf
+// CHECK-NEXT: math.roundeven
+// CHECK-NEXT: arith.addf
+// CHECK-DAG: %[[S2:.*]] = arith.constant dense<[5.000000e-01, 2.500000e-01]> : tensor<2xf32>
+// CHECK-DAG: %[[Z2:.*]] = arith.constant dense<[1, -2]> : tensor<2xi32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[S2]], %[[Z2]] : tensor<1x2x3xi8>, tensor<2xf32>, tensor<2xi32>)
+// CHECK: arith.subi
+// CHECK-NEXT: arith.sitofp
+// CHECK-NEXT: arith.mulf
+func.func @quantize_axis(%x: tensor<1x2x3xf32>) -> tensor<1x2x3xf32> {
+  %0 = qc.quantize %x {qtype = !quant.uniform<i8:f32:1, {0.5:1, 0.25:-2}>} : tensor<1x2x3xf32> -> tensor<1x2x3xi8>
+  %1 = qc.dequantize %0 {qtype = !quant.uniform<i8:f32:1, {0.5:1, 0.25:-2}>} : tensor<1x2x3xi8> -> tensor<1x2x3xf32>
+  return %1 : tensor<1x2x3xf32>
+}
