@@ -45,11 +45,24 @@ def _attrs(node):
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
-def _pads(node, attrs, rank=2):
-    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET", b"VALID", "VALID"):
-        raise QCError(f"node '{node.name}' ({node.op_type}): auto_pad "
-                      f"{attrs['auto_pad']!r} is not supported; export with explicit pads")
-    return _ints(node, attrs, "pads", [0] * (2 * rank), 4, positive=False)  # [t, l, b, r]
+def _pads(node, attrs, in_hw, kernel, strides, dilations=(1, 1)):
+    """Explicit pads [t, l, b, r]; auto_pad SAME_UPPER / SAME_LOWER become
+    the pads ONNX defines (output = ceil(input / stride), the odd unit of
+    padding at the end / the start), VALID none."""
+    auto = attrs.get("auto_pad", b"NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else auto
+    if auto in ("NOTSET", "VALID"):
+        return [0, 0, 0, 0] if auto == "VALID" else _ints(node, attrs, "pads", [0] * 4, 4, positive=False)
+    if auto not in ("SAME_UPPER", "SAME_LOWER"):
+        raise QCError(f"node '{node.name}' ({node.op_type}): auto_pad {auto!r} is invalid")
+    begin, end = [], []
+    for i in range(2):
+        out = -(-in_hw[i] // strides[i])
+        total = max((out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in_hw[i], 0)
+        small, large = total // 2, total - total // 2
+        begin.append(small if auto == "SAME_UPPER" else large)
+        end.append(large if auto == "SAME_UPPER" else small)
+    return begin + end
 
 
 def _ints(node, attrs, name, default, n, positive=True):
@@ -149,9 +162,9 @@ def _integer_op(node, op, a, ins, constants, shapes, in_dtype, input_name):
         if len(xs) != 4 or w.ndim != 4:
             raise QCError(f"{where}: only 2-D convolution (NCHW) is supported")
         group = a.get("group", 1)
-        pads = _pads(node, a)
         strides = _ints(node, a, "strides", [1, 1], 2)
         dil = _ints(node, a, "dilations", [1, 1], 2)
+        pads = _pads(node, a, xs[2:], w.shape[2:], strides, dil)
         if xs[1] != w.shape[1] * group or w.shape[0] % group:
             raise QCError(f"{where}: weight shape {list(w.shape)} does not match the input")
         hw = [conv_out(xs[2 + i], w.shape[2 + i], strides[i], pads[i], pads[2 + i], dil[i]) for i in range(2)]
@@ -302,9 +315,9 @@ def import_onnx(path):
             group = a.get("group", 1)
             if not isinstance(group, int) or group < 1:
                 raise QCError(f"{where}: group {group} is invalid")
-            pads = _pads(node, a)
             strides = _ints(node, a, "strides", [1, 1], 2)
             dil = _ints(node, a, "dilations", [1, 1], 2)
+            pads = _pads(node, a, xs[2:], w.shape[2:], strides, dil)
             if xs[1] % group or w.shape[0] % group or w.shape[1] != xs[1] // group:
                 raise QCError(f"{where}: weight shape {list(w.shape)} does not match "
                               f"input channels {xs[1]} with group {group}")
@@ -405,7 +418,7 @@ def import_onnx(path):
                     raise QCError(f"{where}: kernel_shape is required")
                 k = _ints(node, a, "kernel_shape", [], 2)
                 s = _ints(node, a, "strides", [1, 1], 2)
-                pads = _pads(node, a)
+                pads = _pads(node, a, xs[2:], k, s)
                 cip = bool(a.get("count_include_pad", 0))
             hw = [conv_out(xs[2 + i], k[i], s[i], pads[i], pads[2 + i]) for i in range(2)]
             if min(hw) <= 0:

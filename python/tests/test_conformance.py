@@ -51,8 +51,9 @@ def test_float_node_tests_of_imported_ops():
     res = run("--filter", ".", "--ops", FLOAT_OPS)
     passed = {t for t, (s, _) in res.items() if s == "PASS"}
     # The floor measured when the runner was written (see issue #3 note).
-    assert len(passed) >= 42, sorted(passed)
+    assert len(passed) >= 51, sorted(passed)
     for t in ("test_basic_conv_with_padding", "test_conv_with_strides_and_asymmetric_padding",
               "test_batchnorm_example", "test_gemm_default_vector_bias", "test_globalaveragepool",
-              "test_maxpool_2d_pads", "test_relu", "test_clip", "test_tanh"):
+              "test_maxpool_2d_pads", "test_relu", "test_clip", "test_tanh", "test_conv_with_autopad_same",
+              "test_maxpool_2d_same_lower", "test_averagepool_2d_same_upper", "test_averagepool_2d_pads"):
         assert res.get(t, ("FAIL",))[0] == "PASS", (t, res.get(t))

@@ -256,25 +256,49 @@ LogicalResult lowerMaxPool(MaxPool2DOp op) {
 }
 
 /// Float average pooling (ops kept in float): window sum / window size.
+/// Float average pool: window sums over the input padded with 0, divided by
+/// the window size, or with count_include_pad = 0 by the number of input
+/// elements under each window (a [Ho, Wo] constant).
 LogicalResult lowerAvgPool(AvgPool2DOp op) {
-  if (!op.getCountIncludePad() &&
-      llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }))
-    return op.emitError("average pooling with padding and "
-                        "count_include_pad = 0 does not lower yet");
   OpBuilder b(op);
   Location loc = op.getLoc();
-  Value in = padNCHW(b, loc, op.getInput(), op.getPads(), b.getF32FloatAttr(0));
-  Value sum = pool<linalg::PoolingNchwSumOp>(
-      b, loc, in, op.getOutput().getType(), b.getF32FloatAttr(0),
-      op.getKernel(), op.getStrides());
-  double count = op.getKernel()[0] * op.getKernel()[1];
-  Value r = elementwise(b, loc, sum, b.getF32Type(), {}, 0,
-                        [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                          Value c = arith::ConstantOp::create(
-                              nb, nl, nb.getF32FloatAttr(count));
-                          return arith::DivFOp::create(nb, nl, a[0], c);
-                        });
-  op.replaceAllUsesWith(r);
+  ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(), p = op.getPads();
+  Value in = padNCHW(b, loc, op.getInput(), p, b.getF32FloatAttr(0));
+  auto outTy = op.getOutput().getType();
+  Value sum = pool<linalg::PoolingNchwSumOp>(b, loc, in, outTy,
+                                             b.getF32FloatAttr(0), k, s);
+  int64_t ho = outTy.getDimSize(2), wo = outTy.getDimSize(3);
+  int64_t h = op.getInput().getType().getDimSize(2),
+          w = op.getInput().getType().getDimSize(3);
+  SmallVector<float> counts;
+  for (int64_t i = 0; i < ho; ++i)
+    for (int64_t j = 0; j < wo; ++j) {
+      auto covered = [](int64_t start, int64_t len, int64_t size) {
+        return std::min(start + len, size) - std::max<int64_t>(start, 0);
+      };
+      counts.push_back(op.getCountIncludePad()
+                           ? float(k[0] * k[1])
+                           : float(covered(i * s[0] - p[0], k[0], h) *
+                                   covered(j * s[1] - p[1], k[1], w)));
+    }
+  auto cTy = RankedTensorType::get({ho, wo}, b.getF32Type());
+  Value c = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(cTy, ArrayRef<float>(counts)));
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = b.getMultiDimIdentityMap(4);
+  AffineMap hw = AffineMap::get(4, 0, {getAffineDimExpr(2, ctx),
+                                       getAffineDimExpr(3, ctx)}, ctx);
+  Value init = tensor::EmptyOp::create(b, loc, outTy.getShape(),
+                                       b.getF32Type());
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  auto g = linalg::GenericOp::create(
+      b, loc, TypeRange{outTy}, ValueRange{sum, c}, ValueRange{init},
+      SmallVector<AffineMap>{id, hw, id}, iters, "", "",
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        linalg::YieldOp::create(nb, nl,
+                                Value(arith::DivFOp::create(nb, nl, a[0], a[1])));
+      });
+  op.replaceAllUsesWith(g.getResult(0));
   op.erase();
   return success();
 }

@@ -1,13 +1,5 @@
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg -verify-diagnostics
 
-func.func @float_avgpool_pad(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
-  // expected-error @+1 {{average pooling with padding and count_include_pad = 0 does not lower yet}}
-  %0 = qc.avg_pool2d %x {count_include_pad = false, kernel = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xf32>
-  return %0 : tensor<1x1x2x2xf32>
-}
-
-// -----
-
 func.func @not_dyadic(%x: tensor<4xi32>) -> tensor<4xi8> {
   // expected-error @+1 {{requantize has no dyadic form (run --qc-fold-rescale first)}}
   %0 = qc.requantize %x {axis = -1 : i64, input_zp = 0 : i32, output_zp = 0 : i32, min = -128 : i32, max = 127 : i32, scale = array<f64: 0.5>} : tensor<4xi32> -> tensor<4xi8>

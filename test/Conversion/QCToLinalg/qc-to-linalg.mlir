@@ -154,3 +154,16 @@ func.func @quantize_axis(%x: tensor<1x2x3xf32>) -> tensor<1x2x3xf32> {
   %1 = qc.dequantize %0 {qtype = !quant.uniform<i8:f32:1, {0.5:1, 0.25:-2}>} : tensor<1x2x3xi8> -> tensor<1x2x3xf32>
   return %1 : tensor<1x2x3xf32>
 }
+
+// -----
+
+// count_include_pad = 0 with padding divides by the input elements under
+// each window: 2x2 input, 2x2 window, pads top / left 1 -> [[1, 2], [2, 4]].
+// CHECK-LABEL: func @avgpool_exclude_pad
+// CHECK: %[[C:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 2.000000e+00], [2.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[C]] : tensor<1x1x2x2xf32>, tensor<2x2xf32>)
+// CHECK: arith.divf
+func.func @avgpool_exclude_pad(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %0 = qc.avg_pool2d %x {count_include_pad = false, kernel = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}
