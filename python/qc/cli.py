@@ -107,6 +107,16 @@ def _parser():
     k.add_argument("--ops", metavar="OP,OP",
                    help="only the tests whose model uses just these ONNX op types")
 
+    bn = sub.add_parser("bench", help="measure the latency of a compiled model",
+                        description="Run the compiled model in OUTDIR in this process on random "
+                                    "inputs of its shape and dtype, after warm-up, until at least "
+                                    "one second and 20 runs have passed; print the median latency "
+                                    "per call (last line: median_ms=<float>). One thread.")
+    bn.add_argument("outdir", metavar="OUTDIR", help="directory written by 'qc compile'")
+    bn.add_argument("--batch", type=int, default=1, metavar="B", help="samples per call (default 1)")
+    bn.add_argument("--seconds", type=float, default=1.0, metavar="S",
+                    help="minimum measuring time (default 1)")
+
     r = sub.add_parser("run", help="run a compiled model on an input array",
                        description="Run the compiled model in OUTDIR on X.npy (float32 "
                                    "[N, ...]) and write float32 outputs [N, ...] to Y.npy.")
@@ -184,6 +194,33 @@ def cmd_conformance(args):
     return conformance.main(argv + (["--ops", args.ops] if args.ops else []))
 
 
+def cmd_bench(args):
+    from .runtime import CompiledModel
+    if args.batch < 1:
+        raise QCError(f"--batch must be at least 1, got {args.batch}")
+    m = CompiledModel(args.outdir)
+    rng = np.random.default_rng(0)
+    shape = [args.batch] + list(m.in_shape)
+    if m.in_dtype.kind == "f":
+        x = rng.standard_normal(shape).astype(m.in_dtype)
+    else:
+        info = np.iinfo(m.in_dtype)
+        x = rng.integers(info.min, info.max + 1, shape).astype(m.in_dtype)
+    for _ in range(3):
+        m(x)
+    times = []
+    t_end = time.perf_counter() + args.seconds
+    while len(times) < 20 or time.perf_counter() < t_end:
+        t0 = time.perf_counter()
+        m(x)
+        times.append(time.perf_counter() - t0)
+    med = float(np.median(times)) * 1e3
+    print(f"runs             {len(times)} (batch {args.batch}, 1 thread)")
+    print(f"min / median     {min(times) * 1e3:.4f} / {med:.4f} ms per call; "
+          f"{med / args.batch:.4f} ms per sample")
+    print(f"median_ms={med:.6f}")
+
+
 def cmd_run(args):
     from .runtime import CompiledModel
     m = CompiledModel(args.outdir)
@@ -255,7 +292,7 @@ def main(argv=None):
         return 1
     try:
         return {"compile": cmd_compile, "export-qdq": cmd_export_qdq, "run": cmd_run,
-                "eval": cmd_eval, "report": cmd_report,
+                "eval": cmd_eval, "report": cmd_report, "bench": cmd_bench,
                 "conformance": cmd_conformance}[args.command](args) or 0
     except QCError as e:
         print(f"qc: error: {e}", file=sys.stderr)

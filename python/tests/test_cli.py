@@ -1,4 +1,6 @@
 """CLI contract: every flag documented."""
+import re
+
 from conftest import run_qc
 
 
@@ -48,3 +50,12 @@ def test_verbose_shows_pass_remarks_with_the_onnx_node(tmp_path):
     ref = x @ np.ones((4, 2)) + [0.5, 3e6]
     step = 3e6 / 255  # the output's quantization step
     assert np.max(np.abs(y[:, 1] - ref[:, 1])) <= step
+
+
+def test_bench_prints_the_median_last(compiled):
+    p = run_qc("bench", compiled("kws_mlp"), "--batch", "2", "--seconds", "0.2")
+    last = p.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"median_ms=\d+\.\d+", last) and float(last.split("=")[1]) > 0
+    assert re.search(r"runs +\d+ \(batch 2, 1 thread\)", p.stdout)
+    bad = run_qc("bench", compiled("kws_mlp"), "--batch", "0", check=False)
+    assert bad.returncode == 1 and "--batch must be at least 1" in bad.stderr
