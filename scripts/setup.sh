@@ -9,7 +9,8 @@ PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev
 if [ "${1:-}" != --demo ]; then
   PKGS+=(clang-22 libclang-rt-22-dev libfuzzer-22-dev python3-pytest python3-matplotlib chromium
          python3-torch  # torch: only for the tutorial's training step (docs/tutorial.md)
-         libonnx-testdata)  # ONNX backend node tests: qc conformance
+         libonnx-testdata  # ONNX backend node tests: qc conformance
+         gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)  # --target aarch64 tests
 fi
 missing=()
 for p in "${PKGS[@]}"; do

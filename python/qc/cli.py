@@ -71,6 +71,9 @@ def _parser():
     c.add_argument("--exclude", action="append", default=[], metavar="NAME|OPTYPE",
                    help="keep the nodes with this ONNX node name or op type in float (repeatable); "
                         "qc quantizes and dequantizes at their boundaries and says so")
+    c.add_argument("--target", choices=["x86-64", "aarch64"],
+                   help="code generation target (default: this machine's). aarch64 cross-compiles "
+                        "with aarch64-linux-gnu-gcc; qc run executes it under qemu-aarch64")
     c.add_argument("--report", action="store_true",
                    help="measure each quantized tensor against the float model on the calibration "
                         "data (SQNR, cosine), print the table worst first, write OUTDIR/report.json")
@@ -172,7 +175,7 @@ def cmd_compile(args):
                               group_size=args.group_size, size_budget=args.size_budget,
                               activation_type=args.activation_type),
                   exclude=args.exclude, verbose=args.verbose, progress=not args.quiet,
-                  overrides_file=args.overrides)
+                  overrides_file=args.overrides, target=args.target)
 
 
 def cmd_export_qdq(args):

@@ -89,6 +89,43 @@ int qc_model_run(const {in_ctype} *input, {out_ctype} *output, int64_t batch) {{
 """
 
 
+# Code generation targets: LLVM triple / features and the C compiler that
+# links the library (None: $CC or cc, the host's).
+TARGETS = {
+    "x86-64": {"llvm": ["-mtriple=x86_64-linux-gnu"], "cc": None},
+    "aarch64": {"llvm": ["-mtriple=aarch64-linux-gnu", "-mattr=+neon,+dotprod"],
+                "cc": "aarch64-linux-gnu-gcc"},
+}
+
+
+def host_target():
+    import platform
+    return {"x86_64": "x86-64", "aarch64": "aarch64"}.get(platform.machine(), "x86-64")
+
+
+RUNNER = """\
+/* Runs the compiled model on raw input / output files (emulated targets). */
+#include <stdio.h>
+#include <stdlib.h>
+#include "qc_model.h"
+
+int main(int argc, char **argv) {{
+  if (argc != 4) {{ fprintf(stderr, "usage: qc_run IN OUT BATCH\\n"); return 2; }}
+  long n = atol(argv[3]);
+  size_t in_n = (size_t)n * QC_MODEL_INPUT_SAMPLE_ELEMENTS, out_n = (size_t)n * QC_MODEL_OUTPUT_SAMPLE_ELEMENTS;
+  {in_ctype} *x = malloc(in_n * sizeof *x + 1);
+  {out_ctype} *y = malloc(out_n * sizeof *y + 1);
+  FILE *f = fopen(argv[1], "rb");
+  if (!x || !y || !f || fread(x, sizeof *x, in_n, f) != in_n) {{ fprintf(stderr, "qc_run: cannot read %s\\n", argv[1]); return 1; }}
+  fclose(f);
+  if (qc_model_run(x, y, n) != 0) return 1;
+  f = fopen(argv[2], "wb");
+  if (!f || fwrite(y, sizeof *y, out_n, f) != out_n) {{ fprintf(stderr, "qc_run: cannot write %s\\n", argv[2]); return 1; }}
+  return fclose(f) != 0;
+}}
+"""
+
+
 def _strides(shape):
     out, acc = [], 1
     for d in reversed(shape):
@@ -125,7 +162,7 @@ def prepare_outdir(outdir, force):
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                   calib_method=None, percentile=99.99, moving_average=False, report=False, policy=None,
-                  exclude=(), verbose=False, progress=True, overrides_file=None):
+                  exclude=(), verbose=False, progress=True, overrides_file=None, target=None):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default mse; with a statistics file,
@@ -134,6 +171,9 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
     group_size; `overrides_file` sets bits, scheme or range per tensor."""
     policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8,
                        group_size=32, activation_type="int8"), **(policy or {}))
+    target = target or host_target()
+    if target not in TARGETS:
+        raise QCError(f"unknown target '{target}' (choose from {', '.join(TARGETS)})")
     graph = onnx_import.import_onnx(model)
     describe = _describer(graph)
     mode = ("quantize" if calib is not None or stats_file is not None
@@ -221,11 +261,13 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         # first makes the loop nests about 2.7x faster. No fast-math flags, so
         # float quantize / dequantize stay exact.
         bar.update(len(STAGES))
-        tools.run([tools.tool("opt"), "-O3", str(tmp / "model.ll"), "-o", str(tmp / "model.bc")],
+        tflags = TARGETS[target]["llvm"]
+        tools.run([tools.tool("opt"), "-O3", *tflags, str(tmp / "model.ll"), "-o", str(tmp / "model.bc")],
                   "LLVM optimization")
         bar.update(len(STAGES) + 1)
-        tools.run([tools.tool("llc"), "-O3", "-relocation-model=pic", "-filetype=obj",
-                   str(tmp / "model.bc"), "-o", str(tmp / "model.o")], "code generation")
+        for ft, f in (("obj", "model.o"), ("asm", "model.s")):
+            tools.run([tools.tool("llc"), "-O3", *tflags, "-relocation-model=pic", f"-filetype={ft}",
+                       str(tmp / "model.bc"), "-o", str(tmp / f)], "code generation")
         (tmp / "model.bc").unlink()
         bar.update(len(STAGES) + 2)
         in_shape, out_shape = graph.input_shape, graph.shapes[graph.output_name]
@@ -244,16 +286,24 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                    out_strides=", ".join(map(str, _strides(out_shape))))
         (tmp / "qc_model.h").write_text(HEADER.format(**fmt))
         (tmp / "qc_model_wrapper.c").write_text(WRAPPER.format(**fmt))
-        cc = os.environ.get("CC", "cc")
+        cc = TARGETS[target]["cc"] or os.environ.get("CC", "cc")
+        if not shutil.which(cc):
+            raise QCError(f"target {target} needs the C compiler '{cc}' (Debian: "
+                          f"gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
         tools.run([cc, "-shared", "-O2", "-fPIC", "-I", str(tmp), str(tmp / "qc_model_wrapper.c"),
                    str(tmp / "model.o"), "-lm", "-o", str(tmp / "libqc_model.so")], "linking")
+        if target != host_target():
+            # A program that runs the library under emulation (qc run, tests).
+            (tmp / "qc_run.c").write_text(RUNNER.format(**fmt))
+            tools.run([cc, "-O2", "-I", str(tmp), str(tmp / "qc_run.c"), str(tmp / "qc_model_wrapper.c"),
+                       str(tmp / "model.o"), "-lm", "-o", str(tmp / "qc_run")], "linking the runner")
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
                     "float_ops": kept_nodes,
                     "float_prologue": [prologue.onnx_name] if prologue is not None else [],
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
                     "int_weight_bytes": intref.integer_weight_bytes(intref.load(tmp / "graph.json")),
-                    "mode": mode,
+                    "mode": mode, "target": target,
                     "input": {"name": graph.input_name, "shape": ["N"] + in_shape[1:],
                               "dtype": graph.input_dtype},
                     "output": {"name": graph.output_name, "shape": ["N"] + out_shape[1:],
