@@ -429,7 +429,8 @@ private:
   }
 
   LogicalResult annotateOp(Operation *op) {
-    if (!isa<arith::ConstantOp, FakeQuantOp, func::ReturnOp>(op) &&
+    if (!isa<arith::ConstantOp, tosa::ConstShapeOp, tosa::ConstOp, FakeQuantOp,
+             func::ReturnOp>(op) &&
         isExcluded(op))
       return keepFloat(op);
     return TypeSwitch<Operation *, LogicalResult>(op)
@@ -466,7 +467,8 @@ private:
                               "--qc-fold-batchnorm; it needs a conv or gemm "
                               "neighbour) and cannot be quantized alone");
         })
-        .Case<arith::ConstantOp, FakeQuantOp, func::ReturnOp>(
+        .Case<arith::ConstantOp, tosa::ConstShapeOp, tosa::ConstOp, FakeQuantOp,
+              func::ReturnOp>(
             [](Operation *) { return success(); })
         .Default([](Operation *o) {
           return o->emitError() << "op '" << o->getName()

@@ -79,7 +79,48 @@ def run_node(node, env, consts):
         return np.tanh(x).astype(np.float32)
     if node.op == "add":
         return (x + val(node.inputs[1])).astype(np.float32)
+    # Tensor ops (transformers); the graph runs one sample at a time (see
+    # run), so shapes are the compiled ones, batch 1.
+    if node.op == "binary":
+        y = val(node.inputs[1])
+        f = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}[a["kind"]]
+        return f(x, y).astype(np.float32)
+    if node.op == "matmul":
+        return np.matmul(x, val(node.inputs[1])).astype(np.float32)
+    if node.op == "erf":
+        return _erf(x)
+    if node.op == "sqrt":
+        return np.sqrt(x).astype(np.float32)
+    if node.op == "pow":
+        return np.power(x, np.float32(a["exponent"])).astype(np.float32)
+    if node.op == "softmax":
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+    if node.op == "layer_norm":
+        mu = x.mean(axis=-1, keepdims=True, dtype=np.float32)
+        var = ((x - mu) ** 2).mean(axis=-1, keepdims=True, dtype=np.float32)
+        y = (x - mu) / np.sqrt(var + np.float32(a["epsilon"]))
+        return (y * val(node.inputs[1]) + val(node.inputs[2])).astype(np.float32)
+    if node.op == "reshape":
+        return x.reshape(a["shape"])
+    if node.op == "transpose":
+        return np.ascontiguousarray(x.transpose(a["perm"]))
+    if node.op == "gather":
+        return np.take(x, a["index"], axis=a["axis"])
+    if node.op == "reduce_mean":
+        return x.mean(axis=tuple(a["axes"]), keepdims=a["keepdims"], dtype=np.float32)
     raise QCError(f"{node.where()}: float reference has no '{node.op}'")
+
+
+def _erf(x):
+    """erf in float64 (math.erf, vectorized), rounded to float32."""
+    import math
+    return np.vectorize(math.erf, otypes=[np.float64])(x.astype(np.float64)).astype(np.float32)
+
+
+# Ops whose shapes name the batch dimension explicitly (compiled as 1): a
+# graph with any of them runs sample by sample.
+PER_SAMPLE = ("reshape", "transpose", "gather", "matmul", "reduce_mean", "binary")
 
 
 def run(g, x, observe=None):
@@ -88,6 +129,13 @@ def run(g, x, observe=None):
     want = tuple(g.input_shape[1:])
     if x.ndim != len(g.input_shape) or x.shape[1:] != want:
         raise QCError(f"input has shape {list(x.shape)}, model expects [N, {', '.join(map(str, want))}]")
+    if len(x) > 1 and any(n.op in PER_SAMPLE for n in g.nodes):
+        seen = {}
+        outs = [run(g, x[i:i + 1], observe and (lambda n, t: seen.setdefault(n, []).append(t)))
+                for i in range(len(x))]
+        for name, ts in seen.items():
+            observe(name, np.concatenate(ts))
+        return np.concatenate(outs)
     env = {g.input_name: x}
     if observe:
         observe(g.input_name, x)

@@ -2,7 +2,12 @@
 
 Supported ops: Conv (groups, depthwise), BatchNormalization, Relu, Clip,
 MaxPool, AveragePool, GlobalAveragePool, Flatten, Gemm, Tanh, Add,
-Constant, Identity; MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv on
+Constant, Identity; float tensor ops for transformers (MatMul, Add / Sub /
+Mul / Div with broadcasting, Erf, Softmax and LayerNormalization over the last
+axis, Pow with a scalar exponent, Sqrt, Reshape, Transpose, Gather with a
+scalar index, ReduceMean; Shape / Slice / Concat / Gather on constants are
+folded), compiled in float32 through TOSA; MatMulInteger, ConvInteger,
+QLinearMatMul, QLinearConv on
 the (uint8 / int8) model input with constant weights; and the QDQ format:
 QuantizeLinear -> DequantizeLinear
 pairs on activations and DequantizeLinear on initializers (weights, biases),
@@ -20,7 +25,14 @@ from .graph import Graph, Node, as_f32, conv_out
 SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool",
              "AveragePool", "GlobalAveragePool", "Flatten", "Gemm", "Tanh",
              "Add", "Constant", "Identity", "QuantizeLinear", "DequantizeLinear",
-             "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv")
+             "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
+             "MatMul", "Mul", "Sub", "Div", "Erf", "Softmax", "LayerNormalization",
+             "Reshape", "Transpose", "Gather", "ReduceMean", "Shape", "Slice", "Concat",
+             "Pow", "Sqrt")
+# Ops on tensors (transformers): float32 ops, compiled through TOSA.
+TENSOR_OPS = ("MatMul", "Mul", "Sub", "Div", "Erf", "Softmax", "LayerNormalization",
+              "Reshape", "Transpose", "Gather", "ReduceMean", "Pow", "Sqrt")
+SHAPE_OPS = ("Shape", "Slice", "Concat", "Gather")  # folded when all inputs are constant
 INTEGER_OPS = ("MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv")
 QDTYPES = {np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8", np.dtype(np.int32): "i32"}
 
@@ -197,6 +209,131 @@ def _integer_op(node, op, a, ins, constants, shapes, in_dtype, input_name):
     return Node(kind, node.output[0], [x], attrs, node.name, op)
 
 
+def _fold_shape_op(node, op, a, vals):
+    """Shape arithmetic on constants (Slice / Concat / Gather of a Shape)."""
+    where = f"node '{node.name}' ({op})"
+    if op == "Concat":
+        return np.concatenate([np.asarray(v).reshape(-1) for v in vals], axis=a.get("axis", 0))
+    if op == "Gather":
+        return np.take(vals[0], vals[1], axis=a.get("axis", 0))
+    if op == "Slice":
+        x, starts, ends = vals[0], vals[1], vals[2]
+        axes = vals[3] if len(vals) > 3 else np.arange(len(starts))
+        steps = vals[4] if len(vals) > 4 else np.ones(len(starts), np.int64)
+        idx = [slice(None)] * x.ndim
+        for st, en, ax, sp in zip(starts, ends, axes, steps):
+            idx[int(ax)] = slice(int(st), int(en), int(sp))
+        return x[tuple(idx)]
+    raise QCError(f"{where}: cannot fold")
+
+
+def _tensor_op(node, op, a, ins, constants, shapes):
+    """A float tensor op: shape inference and its Node."""
+    where = f"node '{node.name}' ({op})"
+    out = node.output[0]
+    data = [i for i in ins if i]
+    for i in data:
+        if i not in shapes and i not in constants:
+            raise QCError(f"{where}: input '{i}' is not produced by any earlier node")
+    shape = lambda i: list(shapes[i]) if i in shapes else list(np.asarray(constants[i]).shape)
+    if ins[0] in constants and op not in ("Add", "Mul", "Sub", "Div"):
+        raise QCError(f"{where}: constant-only subgraphs are not supported")
+    x = ins[0]
+    attrs = {}
+    if op in ("Add", "Mul", "Sub", "Div"):
+        sa, sb = shape(ins[0]), shape(ins[1])
+        try:
+            res = list(np.broadcast_shapes(tuple(sa), tuple(sb)))
+        except ValueError:
+            raise QCError(f"{where}: shapes {sa} and {sb} do not broadcast")
+        if ins[0] in constants and ins[1] in constants:
+            raise QCError(f"{where}: constant-only subgraphs are not supported")
+        act = sa if ins[0] not in constants else sb
+        if len(res) != len(act) or res[0] != act[0]:
+            raise QCError(f"{where}: a constant of shape {sb if act is sa else sa} would broadcast "
+                          f"over dimension 0, which the compiled model loops over (the batch)")
+        kind, inputs, attrs = "binary", list(ins[:2]), dict(kind=op.lower())
+    elif op == "MatMul":
+        sa, sb = shape(ins[0]), shape(ins[1])
+        if len(sa) < 2 or len(sb) < 2 or sa[-1] != sb[-2]:
+            raise QCError(f"{where}: shapes {sa} x {sb} do not multiply")
+        if ins[1] in constants and len(sb) != 2:
+            raise QCError(f"{where}: a constant right operand must be 2-D")
+        if ins[1] not in constants and sa[:-2] != sb[:-2]:
+            raise QCError(f"{where}: batched operands must have equal leading dims ({sa} x {sb})")
+        res, kind, inputs = sa[:-1] + [sb[-1]], "matmul", list(ins[:2])
+    elif op in ("Erf", "Sqrt"):
+        res, kind, inputs = shape(x), op.lower(), [x]
+    elif op == "Pow":
+        if ins[1] not in constants or np.asarray(constants[ins[1]]).size != 1:
+            raise QCError(f"{where}: only a constant scalar exponent is supported")
+        res, kind, inputs = shape(x), "pow", [x]
+        attrs = dict(exponent=float(np.asarray(constants[ins[1]]).reshape(-1)[0]))
+    elif op == "Softmax":
+        axis = a.get("axis", -1)
+        if axis not in (-1, len(shape(x)) - 1):
+            raise QCError(f"{where}: only softmax over the last axis is supported")
+        res, kind, inputs = shape(x), "softmax", [x]
+    elif op == "LayerNormalization":
+        axis = a.get("axis", -1)
+        if axis not in (-1, len(shape(x)) - 1):
+            raise QCError(f"{where}: only LayerNormalization over the last axis is supported")
+        if len(node.output) > 1 and any(node.output[1:]):
+            raise QCError(f"{where}: mean / inv_std_dev outputs are not supported")
+        for p in ins[1:3]:
+            if p and p not in constants:
+                raise QCError(f"{where}: scale and bias must be initializers")
+        c = shape(x)[-1]
+        gamma = np.asarray(constants[ins[1]], np.float32).reshape(-1)
+        beta = (np.asarray(constants[ins[2]], np.float32).reshape(-1) if len(ins) > 2 and ins[2]
+                else np.zeros(c, np.float32))
+        if gamma.size != c or beta.size != c:
+            raise QCError(f"{where}: scale / bias must have {c} entries")
+        constants[f"{out}::scale"], constants[f"{out}::bias"] = gamma, beta
+        res, kind, inputs = shape(x), "layer_norm", [x, f"{out}::scale", f"{out}::bias"]
+        attrs = dict(epsilon=float(a.get("epsilon", 1e-5)))
+    elif op == "Reshape":
+        if ins[1] not in constants:
+            raise QCError(f"{where}: the target shape must be constant")
+        target = [int(v) for v in np.asarray(constants[ins[1]]).reshape(-1)]
+        sx = shape(x)
+        target = [sx[i] if v == 0 and not a.get("allowzero", 0) else v for i, v in enumerate(target)]
+        n = int(np.prod(sx))
+        if target.count(-1) > 1:
+            raise QCError(f"{where}: target shape {target} has more than one -1")
+        if -1 in target:
+            known = int(np.prod([v for v in target if v != -1]))
+            target[target.index(-1)] = n // known if known else 0
+        if int(np.prod(target)) != n:
+            raise QCError(f"{where}: cannot reshape {sx} to {target}")
+        res, kind, inputs, attrs = target, "reshape", [x], dict(shape=target)
+    elif op == "Transpose":
+        sx = shape(x)
+        perm = list(a.get("perm", list(range(len(sx)))[::-1]))
+        if sorted(perm) != list(range(len(sx))):
+            raise QCError(f"{where}: perm {perm} is not a permutation of {len(sx)} axes")
+        res, kind, inputs, attrs = [sx[p] for p in perm], "transpose", [x], dict(perm=perm)
+    elif op == "Gather":
+        if ins[1] not in constants or np.asarray(constants[ins[1]]).ndim != 0:
+            raise QCError(f"{where}: only a constant scalar index is supported")
+        sx = shape(x)
+        axis = a.get("axis", 0) % len(sx)
+        idx = int(constants[ins[1]]) % sx[axis]
+        res = sx[:axis] + sx[axis + 1:]
+        kind, inputs, attrs = "gather", [x], dict(axis=axis, index=idx)
+    elif op == "ReduceMean":
+        sx = shape(x)
+        axes = sorted(v % len(sx) for v in a.get("axes", list(range(len(sx)))))
+        keep = bool(a.get("keepdims", 1))
+        res = [1 if i in axes else d for i, d in enumerate(sx)] if keep else \
+            [d for i, d in enumerate(sx) if i not in axes]
+        kind, inputs, attrs = "reduce_mean", [x], dict(axes=axes, keepdims=keep)
+    else:
+        raise QCError(f"{where}: unsupported op type '{op}'")
+    shapes[out] = res
+    return Node(kind, out, inputs, attrs, node.name, op)
+
+
 def import_onnx(path):
     """Reads an ONNX file into a qc Graph (batch dimension fixed to 1)."""
     from onnx import numpy_helper
@@ -302,6 +439,16 @@ def import_onnx(path):
         if any(i in pending for i in ins):
             raise QCError(f"{where}: reads the integer output of a QuantizeLinear; only the QDQ "
                           f"format (QuantizeLinear -> DequantizeLinear) is supported")
+        if op == "Shape" and ins[0] in shapes:
+            constants[out] = np.asarray(shapes[ins[0]], np.int64)  # batch compiled as 1
+            continue
+        if op in SHAPE_OPS and all(i in constants for i in ins if i):
+            constants[out] = _fold_shape_op(node, op, a, [constants[i] for i in ins if i])
+            continue
+        if op in TENSOR_OPS or (op == "Add" and (ins[0] in constants or ins[1] in constants
+                                                  or shapes.get(ins[1]) != shapes.get(ins[0]))):
+            nodes.append(_tensor_op(node, op, a, ins, constants, shapes))
+            continue
         x = ins[0]
         if x in constants:
             raise QCError(f"{where}: constant-only subgraphs are not supported")
@@ -457,6 +604,9 @@ def import_onnx(path):
         shapes[final] = shapes[src]
         nodes.append(Node("quantize", final, [src], p, qnode.name, "QuantizeLinear"))
         out_dtype = {"u8": "uint8", "i8": "int8"}[p["storage"]]
+    if shapes.get(final, [1])[0] != 1:
+        raise QCError(f"graph output '{final}' has size {shapes[final][0]} in dimension 0, which the "
+                      f"compiled model loops over (the batch): it must follow the input's batch")
     unused = set(pending) - used_q
     if unused:
         raise QCError(f"QuantizeLinear output '{sorted(unused)[0]}' is not dequantized "
@@ -589,6 +739,137 @@ def _emit_integer(node, g, x, lines, fresh, loc):
     return _flip(lines, fresh, q, out_shape, loc) if a["y_storage"] == "u8" else q
 
 
+TENSOR_EMIT = ("binary", "matmul", "erf", "softmax", "layer_norm", "reshape", "transpose",
+               "gather", "reduce_mean", "pow", "sqrt")
+
+
+class _Tosa:
+    """Float tensor ops as TOSA (MLIR 22 syntax), one node at a time."""
+
+    def __init__(self, lines, fresh, loc):
+        self.lines, self.fresh, self.loc = lines, fresh, loc
+
+    def op(self, text, out_shape):
+        v = self.fresh()
+        self.lines.append(f"    {v} = {text} -> {_ty(out_shape)} {self.loc}")
+        return v
+
+    def const(self, arr):
+        arr = np.asarray(arr, np.float32)
+        v = self.fresh()
+        data = arr.astype("<f4").tobytes().hex().upper()
+        self.lines.append(f'    {v} = arith.constant dense<"0x{data}"> : {_ty(arr.shape)} {self.loc}')
+        return v
+
+    def shape(self, dims):
+        v = self.fresh()
+        vals = ", ".join(str(int(d)) for d in dims)
+        self.lines.append(f"    {v} = tosa.const_shape {{values = dense<[{vals}]> : tensor<{len(dims)}xindex>}} "
+                          f": () -> !tosa.shape<{len(dims)}> {self.loc}")
+        return v
+
+    def reshape(self, x, src, dst):
+        if list(src) == list(dst):
+            return x
+        sh = self.shape(dst)
+        return self.op(f"tosa.reshape {x}, {sh} : ({_ty(src)}, !tosa.shape<{len(dst)}>)", dst)
+
+    def binary(self, kind, a, sa, b, sb):
+        out = list(np.broadcast_shapes(tuple(sa), tuple(sb)))
+        a = self.reshape(a, sa, [1] * (len(out) - len(sa)) + list(sa))
+        b = self.reshape(b, sb, [1] * (len(out) - len(sb)) + list(sb))
+        sa = [1] * (len(out) - len(sa)) + list(sa)
+        sb = [1] * (len(out) - len(sb)) + list(sb)
+        if kind == "div":
+            b = self.op(f"tosa.reciprocal {b} : ({_ty(sb)})", sb)
+            kind = "mul"
+        if kind == "mul":
+            sh = self.fresh()
+            self.lines.append(f'    {sh} = "tosa.const"() {{values = dense<0> : tensor<1xi8>}} : () -> tensor<1xi8> {self.loc}')
+            return self.op(f"tosa.mul {a}, {b}, {sh} : ({_ty(sa)}, {_ty(sb)}, tensor<1xi8>)", out)
+        return self.op(f"tosa.{kind} {a}, {b} : ({_ty(sa)}, {_ty(sb)})", out)
+
+    def reduce(self, kind, x, shape, axis):
+        out = list(shape)
+        out[axis] = 1
+        return self.op(f"tosa.reduce_{kind} {x} {{axis = {axis} : i32}} : ({_ty(shape)})", out), out
+
+    def unary(self, kind, x, shape):
+        return self.op(f"tosa.{kind} {x} : ({_ty(shape)})", shape)
+
+    def emit(self, node, g, args):
+        a, shp = node.attrs, lambda i: list(g.constants[i].shape) if g.is_const(i) else list(g.shapes[i])
+        x, sx, out = args[0], shp(node.inputs[0]), list(g.shapes[node.output])
+        if node.op == "binary":
+            return self.binary(a["kind"], x, sx, args[1], shp(node.inputs[1]))
+        if node.op == "erf":
+            return self.unary("erf", x, sx)
+        if node.op in ("pow", "sqrt"):
+            e = a["exponent"] if node.op == "pow" else 0.5
+            if e == 2.0:
+                return self.binary("mul", x, sx, x, sx)
+            c = self.const(np.full([1] * len(sx), e))
+            return self.op(f"tosa.pow {x}, {c} : ({_ty(sx)}, {_ty([1] * len(sx))})", sx)
+        if node.op == "reshape":
+            return self.reshape(x, sx, out)
+        if node.op == "transpose":
+            perms = ", ".join(map(str, a["perm"]))
+            return self.op(f"tosa.transpose {x} {{perms = array<i32: {perms}>}} : ({_ty(sx)})", out)
+        if node.op == "gather":
+            start = [0] * len(sx)
+            start[a["axis"]] = a["index"]
+            size = list(sx)
+            size[a["axis"]] = 1
+            st, sz = self.shape(start), self.shape(size)
+            v = self.op(f"tosa.slice {x}, {st}, {sz} : ({_ty(sx)}, !tosa.shape<{len(sx)}>, "
+                        f"!tosa.shape<{len(sx)}>)", size)
+            return self.reshape(v, size, out)
+        if node.op == "matmul":
+            sb = shp(node.inputs[1])
+            zp = self.const(np.zeros(1))
+            if g.is_const(node.inputs[1]):  # [.., M, K] x [K, N]
+                m = int(np.prod(sx[:-1]))
+                a3 = self.reshape(x, sx, [1, m, sx[-1]])
+                b3 = self.const(g.constants[node.inputs[1]].reshape(1, *sb))
+                r = self.op(f"tosa.matmul {a3}, {b3}, {zp}, {zp} : ({_ty([1, m, sx[-1]])}, "
+                            f"{_ty([1] + sb)}, tensor<1xf32>, tensor<1xf32>)", [1, m, sb[-1]])
+                return self.reshape(r, [1, m, sb[-1]], out)
+            bsz = int(np.prod(sx[:-2]))
+            a3 = self.reshape(x, sx, [bsz] + sx[-2:])
+            b3 = self.reshape(args[1], sb, [bsz] + sb[-2:])
+            r3 = [bsz, sx[-2], sb[-1]]
+            r = self.op(f"tosa.matmul {a3}, {b3}, {zp}, {zp} : ({_ty([bsz] + sx[-2:])}, "
+                        f"{_ty([bsz] + sb[-2:])}, tensor<1xf32>, tensor<1xf32>)", r3)
+            return self.reshape(r, r3, out)
+        if node.op == "softmax":
+            ax = len(sx) - 1
+            mx, sr = self.reduce("max", x, sx, ax)
+            e = self.unary("exp", self.binary("sub", x, sx, mx, sr), sx)
+            sm, _ = self.reduce("sum", e, sx, ax)
+            return self.binary("div", e, sx, sm, sr)
+        if node.op == "layer_norm":
+            ax, n = len(sx) - 1, sx[-1]
+            inv_n = self.const(np.full([1] * len(sx), 1.0 / n))
+            one = [1] * len(sx)
+            sm, sr = self.reduce("sum", x, sx, ax)
+            mean = self.binary("mul", sm, sr, inv_n, one)
+            d = self.binary("sub", x, sx, mean, sr)
+            vs, _ = self.reduce("sum", self.binary("mul", d, sx, d, sx), sx, ax)
+            var = self.binary("add", self.binary("mul", vs, sr, inv_n, one), sr,
+                              self.const(np.full(one, a["epsilon"])), one)
+            y = self.binary("mul", d, sx, self.unary("rsqrt", var, sr), sr)
+            y = self.binary("mul", y, sx, args[1], shp(node.inputs[1]))
+            return self.binary("add", y, sx, args[2], shp(node.inputs[2]))
+        if node.op == "reduce_mean":
+            v, cur = x, sx
+            for ax in a["axes"]:
+                v, cur = self.reduce("sum", v, cur, ax)
+            n = int(np.prod([sx[i] for i in a["axes"]]))
+            v = self.binary("mul", v, cur, self.const(np.full([1] * len(cur), 1.0 / n)), [1] * len(cur))
+            return self.reshape(v, cur, out)
+        raise QCError(f"{node.where()}: no MLIR form for '{node.op}'")
+
+
 def to_mlir(g, func_name="qc_model"):
     """Emits the float graph as MLIR (func + qc / tosa / tensor ops)."""
     lines = []
@@ -654,6 +935,8 @@ def to_mlir(g, func_name="qc_model"):
                          f"{_ty(g.input_shape, 'i8')} -> {out_ty} {loc}")
         elif node.op in ("int_matmul", "int_conv"):
             v = _emit_integer(node, g, args[0], lines, fresh, loc)
+        elif node.op in TENSOR_EMIT:
+            v = _Tosa(lines, fresh, loc).emit(node, g, args)
         elif node.op == "tanh":
             lines.append(f"    {v} = tosa.tanh {args[0]} : {fn} {loc}")
         elif node.op == "add":

@@ -11,7 +11,7 @@ using namespace mlir;
 // so `qc-opt --qc-lower-to-llvm` and the docs show the same list.
 static const char kLowerToLLVM[] =
     "convert-qc-to-linalg,"
-    "func.func(tosa-to-linalg),"
+    "func.func(tosa-to-linalg-named,tosa-to-tensor,tosa-to-linalg),"
     "tosa-to-arith{include-apply-rescale=true},"
     "canonicalize,"
     "func.func(linalg-fuse-elementwise-ops),"
