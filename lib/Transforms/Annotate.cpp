@@ -295,14 +295,28 @@ private:
             : Type(quant::UniformQuantizedPerAxisType::get(
                   quant::QuantizationFlags::Signed, i8, f32, sW,
                   SmallVector<int64_t>(outCh, 0), 0, -qmax, qmax));
-    auto bType = quant::UniformQuantizedPerAxisType::get(
-        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32), f32, sB,
-        SmallVector<int64_t>(outCh, 0), 0, INT32_MIN, INT32_MAX);
+    return attachWeightAndBias(op, wType, sB);
+  }
+
+  /// int32 bias parameters, one scale per output channel, zero point 0.
+  static Type biasType(MLIRContext *ctx, ArrayRef<double> scales) {
+    return quant::UniformQuantizedPerAxisType::get(
+        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32),
+        Float32Type::get(ctx), scales,
+        SmallVector<int64_t>(scales.size(), 0), 0, INT32_MIN, INT32_MAX);
+  }
+
+  /// Fake-quantizes a conv / gemm's weight with `wType` and its bias at
+  /// `biasScales`, then its output.
+  template <typename OpTy>
+  LogicalResult attachWeightAndBias(OpTy op, Type wType,
+                                    ArrayRef<double> biasScales) {
     OpBuilder b(op);
     op.getWeightMutable().assign(FakeQuantOp::create(
         b, op.getWeight().getLoc(), op.getWeight(), TypeAttr::get(wType)));
     op.getBiasMutable().assign(FakeQuantOp::create(
-        b, op.getBias().getLoc(), op.getBias(), TypeAttr::get(bType)));
+        b, op.getBias().getLoc(), op.getBias(),
+        TypeAttr::get(biasType(op.getContext(), biasScales))));
     return quantizeOutput(op);
   }
 
@@ -324,14 +338,10 @@ private:
     SmallVector<double> sB;
     for (int64_t o = 0; o < outCh; ++o)
       sB.push_back(sIn * wq.scales[wq.axis < 0 ? 0 : o]);
-    MLIRContext *ctx = op.getContext();
-    auto bType = quant::UniformQuantizedPerAxisType::get(
-        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32),
-        Float32Type::get(ctx), sB, SmallVector<int64_t>(outCh, 0), 0,
-        INT32_MIN, INT32_MAX);
     OpBuilder b(op);
-    op.getBiasMutable().assign(FakeQuantOp::create(
-        b, op.getBias().getLoc(), op.getBias(), TypeAttr::get(bType)));
+    op.getBiasMutable().assign(
+        FakeQuantOp::create(b, op.getBias().getLoc(), op.getBias(),
+                            TypeAttr::get(biasType(op.getContext(), sB))));
     return quantizeOutput(op);
   }
 
@@ -400,15 +410,7 @@ private:
     Type wType = quant::UniformQuantizedSubChannelType::get(
         quant::QuantizationFlags::Signed, i4, f32, scales, zps, {0, 1},
         {1, block}, -qmax, qmax);
-    auto bType = quant::UniformQuantizedPerAxisType::get(
-        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 32), f32, sB,
-        SmallVector<int64_t>(outCh, 0), 0, INT32_MIN, INT32_MAX);
-    OpBuilder b(op);
-    op.getWeightMutable().assign(FakeQuantOp::create(
-        b, op.getWeight().getLoc(), op.getWeight(), TypeAttr::get(wType)));
-    op.getBiasMutable().assign(FakeQuantOp::create(
-        b, op.getBias().getLoc(), op.getBias(), TypeAttr::get(bType)));
-    return quantizeOutput(op);
+    return attachWeightAndBias(op, wType, sB);
   }
 
   /// Same-scale ops share their input's parameters.

@@ -23,6 +23,9 @@ from pathlib import Path
 from . import calibrate, intref, mixed, onnx_import, overrides, tools
 from .errors import QCError
 
+DEFAULT_POLICY = dict(weights="per-channel", activations="asymmetric", weight_bits=8,
+                      group_size=32, activation_type="int8")
+
 STAGES = [
     ("01-fold-batchnorm", None),  # depends on the policy
     ("02-annotate", None),  # needs the stats path
@@ -169,8 +172,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
     the file's own ranges unless a method is given). Policy: weights,
     activations, weight_bits (8, 7, 4 or "auto" with size_budget bytes),
     group_size; `overrides_file` sets bits, scheme or range per tensor."""
-    policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8,
-                       group_size=32, activation_type="int8"), **(policy or {}))
+    policy = dict(DEFAULT_POLICY, **(policy or {}))
     target = target or host_target()
     if target not in TARGETS:
         raise QCError(f"unknown target '{target}' (choose from {', '.join(TARGETS)})")
@@ -328,8 +330,7 @@ def export_qdq(model, calib, output, force=False, log=print, stats_file=None, ca
     """Calibrates and annotates MODEL as `compile_model` does and writes the
     result as QDQ ONNX to `output` (see qdq_export.py)."""
     from . import qdq_export
-    policy = dict(dict(weights="per-channel", activations="asymmetric", weight_bits=8,
-                       group_size=32, activation_type="int8"), **(policy or {}))
+    policy = dict(DEFAULT_POLICY, **(policy or {}))
     if policy["weight_bits"] not in (8, 7):
         raise QCError(f"export-qdq writes 8-bit weights; --weight-bits {policy['weight_bits']} "
                       f"needs ONNX blocked quantization (opset 21), not supported")

@@ -679,8 +679,8 @@ def qtype(p):
 
 
 def _dense(arr, elt):
-    """A dense integer constant in hex (little endian)."""
-    np_t = {"i8": "<i1", "i32": "<i4"}[elt]
+    """A dense constant in hex (little endian)."""
+    np_t = {"i8": "<i1", "i32": "<i4", "f32": "<f4"}[elt]
     data = np.ascontiguousarray(arr).astype(np_t).tobytes().hex().upper()
     return f'dense<"0x{data}"> : {_ty(arr.shape, elt)}'
 
@@ -755,10 +755,8 @@ class _Tosa:
         return v
 
     def const(self, arr):
-        arr = np.asarray(arr, np.float32)
         v = self.fresh()
-        data = arr.astype("<f4").tobytes().hex().upper()
-        self.lines.append(f'    {v} = arith.constant dense<"0x{data}"> : {_ty(arr.shape)} {self.loc}')
+        self.lines.append(f'    {v} = arith.constant {_dense(np.asarray(arr), "f32")} {self.loc}')
         return v
 
     def shape(self, dims):
@@ -885,8 +883,7 @@ def to_mlir(g, func_name="qc_model"):
             return ids[name]
         arr = g.constants[name]
         v = fresh()
-        hexdata = arr.astype("<f4").tobytes().hex().upper()
-        lines.append(f'    {v} = arith.constant dense<"0x{hexdata}"> : {_ty(arr.shape)} loc({_str(name)})')
+        lines.append(f'    {v} = arith.constant {_dense(arr, "f32")} loc({_str(name)})')
         if name in g.given:  # quantized in the model: keep its parameters
             fq = fresh()
             lines.append(f"    {fq} = qc.fake_quant {v} {{qtype = {qtype(g.given[name])}}} : "
