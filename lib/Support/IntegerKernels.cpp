@@ -71,34 +71,45 @@ int64_t IExp::operator()(int64_t x) const {
   return std::max<int64_t>(0, z * (int64_t(1) << (30 - qz)));
 }
 
-std::vector<int64_t> qc::isoftmax(const std::vector<int64_t> &row, double s,
-                                  double s16) {
-  IExp iexp(s);
-  int64_t mx = *std::max_element(row.begin(), row.end());
-  // Dyadic b / 2^c for S_exp / S16 (spec 2.6), applied with round half up
-  // in int64 (the spec's choice over the reference's float64 RNE).
+ISoftmax::ISoftmax(double s, double s16) : exp(s) {
+  // Dyadic multiplier / 2^c for S_exp / S16 (spec 2.6). i-exp peaks at
+  // c_int << 30; drop low bits first so that the product fits int64.
   int e;
-  double q = std::frexp(iexp.outScale / s16, &e);
-  int64_t b = int64_t(std::floor(q * std::ldexp(1.0, 31) + 0.5));
-  int c = 31 - e;
+  double q = std::frexp(exp.outScale / s16, &e);
+  multiplier = int64_t(std::floor(q * std::ldexp(1.0, 31) + 0.5));
+  if (multiplier == int64_t(1) << 31) {
+    multiplier >>= 1;
+    --e;
+  }
+  int peakBits = 64 - __builtin_clzll(uint64_t(exp.cInt)) + 30;
+  preShift = std::max(0, peakBits - 31);
+  shift = 31 - e - preShift;
+}
+
+std::vector<int64_t> ISoftmax::operator()(const std::vector<int64_t> &row) const {
+  int64_t mx = *std::max_element(row.begin(), row.end());
   std::vector<int64_t> e16;
   int64_t sum = 0;
   for (int64_t x : row) {
-    __int128 p = __int128(iexp(x - mx)) * b;
-    int64_t v = c > 0 ? int64_t((p + (__int128(1) << (c - 1))) >> c)
-                      : int64_t(p << -c);
-    e16.push_back(std::clamp<int64_t>(v, -32768, 32767));
+    int64_t v = ((exp(x - mx) >> preShift) * multiplier +
+                 (int64_t(1) << (shift - 1))) >> shift;
+    e16.push_back(std::clamp<int64_t>(v, 0, 32767));
     sum += e16.back();
   }
   int64_t factor = sum > 0 ? floorDiv(int64_t(1) << 32, sum) : 0;
   std::vector<int64_t> out;
   for (int64_t v : e16)
-    out.push_back(floorDiv(v * factor, int64_t(1) << 24));
+    out.push_back((v * factor) >> 24);
   return out;
 }
 
+std::vector<int64_t> qc::isoftmax(const std::vector<int64_t> &row, double s,
+                                  double s16) {
+  return ISoftmax(s, s16)(row);
+}
+
 std::vector<int64_t> qc::ilayernorm(const std::vector<int64_t> &row,
-                                    int shift) {
+                                    int shift, int64_t eps) {
   int64_t n = int64_t(row.size()), sum = 0;
   for (int64_t x : row)
     sum += x;
@@ -111,6 +122,7 @@ std::vector<int64_t> qc::ilayernorm(const std::vector<int64_t> &row,
     int64_t ys = (x - mean) >> shift; // arithmetic: floor
     var += uint64_t(ys * ys);
   }
+  var += uint64_t(eps);
   int64_t sd = int64_t(isqrt(var)) << shift;
   int64_t factor = sd > 0 ? floorDiv(int64_t(1) << 31, sd) : int64_t(1) << 31;
   std::vector<int64_t> out;

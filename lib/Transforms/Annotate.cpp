@@ -27,6 +27,7 @@ struct AnnotatePass : public qc::impl::QCAnnotateBase<AnnotatePass> {
   void runOnOperation() override {
     qtypeOf.clear();
     fusedClamps.clear();
+    fusedMuls.clear();
     excluded.clear();
     bitsOf.clear();
     symmetric.clear();
@@ -43,7 +44,7 @@ private:
   std::optional<Statistics> stats;
   llvm::StringSet<> excluded;
   DenseMap<Value, Type> qtypeOf;
-  DenseSet<Operation *> fusedClamps;
+  DenseSet<Operation *> fusedClamps, fusedMuls;
   llvm::StringMap<unsigned> bitsOf; // layer-bits
   llvm::StringSet<> symmetric, asymmetric, used;
 
@@ -72,6 +73,9 @@ private:
                            << static_cast<unsigned>(weightBits);
     if (groupSize == 0)
       return f.emitError("group-size must be at least 1");
+    if (nonlinear != "ibert" && nonlinear != "lut" && nonlinear != "float")
+      return f.emitError() << "nonlinear must be ibert, lut or float, got '"
+                           << nonlinear << "'";
     for (const std::string &e : layerBits) {
       auto [name, bits] = StringRef(e).rsplit('=');
       unsigned b = 0;
@@ -172,12 +176,73 @@ private:
     bool sym = symmetric.contains(name), asym = asymmetric.contains(name);
     if (sym || asym)
       used.insert(name);
+    if (auto floor = wideInputFloor(v, std::max(std::abs(r->first),
+                                                std::abs(r->second)))) {
+      insertFakeQuant(v, wideType(v.getContext(),
+                                  std::max(std::abs(r->first),
+                                           std::abs(r->second)),
+                                  *floor));
+      return success();
+    }
     insertFakeQuant(v, storage(sym || (!asym && activationScheme == "symmetric")
                                    ? symmetricActivationType(v.getContext(),
                                                              r->first, r->second)
                                    : activationType(v.getContext(), r->first,
                                                     r->second)));
     return success();
+  }
+
+  /// Is `op` one of the integer-only kernels under the current policy?
+  bool isKernel(Operation *op) {
+    if (nonlinear == "float" || isExcluded(op))
+      return false;
+    return isa<SoftmaxOp, LayerNormOp>(op) ||
+           (isa<GeluOp>(op) && nonlinear == "ibert");
+  }
+
+  /// When `v` is better quantized at 16 bits (see the pass description):
+  /// the smallest scale its kernel users allow for max |v| = m.
+  std::optional<double> wideInputFloor(Value v, double m) {
+    if (!isa<OpResult>(v))
+      return std::nullopt;
+    bool kernel = false;
+    double floor = 0;
+    SmallVector<Value> work = {v};
+    while (!work.empty()) {
+      Value cur = work.pop_back_val();
+      for (Operation *u : cur.getUsers()) {
+        if (isa<tosa::ReshapeOp, tosa::TransposeOp, tosa::SliceOp>(u) &&
+            !isExcluded(u)) {
+          work.push_back(u->getResult(0));
+          continue;
+        }
+        if (isKernel(u)) {
+          kernel = true;
+          if (isa<SoftmaxOp>(u))
+            floor = std::max(floor, std::ldexp(1.0, -15));
+          if (isa<GeluOp>(u)) // |q| * 2 |one| < 2^31, one ~ 1 / (2366 s^2)
+            floor = std::max(floor, std::cbrt(2.2 * m / (2366.0 * 2147483648.0)));
+          continue;
+        }
+        bool neutral = !isExcluded(u) &&
+                       (isa<tosa::AddOp, tosa::ReduceSumOp>(u) ||
+                        (isa<tosa::MulOp>(u) && getFusedScalarMul(cur)));
+        if (!neutral)
+          return std::nullopt;
+      }
+    }
+    return kernel ? std::optional<double>(floor) : std::nullopt;
+  }
+
+  /// Output of a matmul or reduce_sum: a scalar multiply that is its only
+  /// user fuses (quantized after it), else quantized here.
+  LogicalResult quantizeOrFuseScalar(Operation *op) {
+    if (auto fused = getFusedScalarMul(op->getResult(0)))
+      if (!isExcluded(fused->first)) {
+        fusedMuls.insert(fused->first);
+        return success();
+      }
+    return quantizeOutput(op);
   }
 
   FailureOr<Type> inputQType(Operation *op, Value in) {
@@ -456,11 +521,51 @@ private:
                           storage(fixedType(t.getContext(), 1.0 / 128.0, 0)));
           return success();
         })
-        .Case([&](tosa::AddOp a) {
-          if (failed(inputQType(a, a.getInput1())) ||
-              failed(inputQType(a, a.getInput2())))
-            return failure();
+        .Case([&](tosa::AddOp a) -> LogicalResult {
+          for (Value in : {a.getInput1(), a.getInput2()})
+            if (!getConstantF64(in) && failed(inputQType(a, in)))
+              return failure();
+          if (getConstantF64(a.getInput1()) && getConstantF64(a.getInput2()))
+            return a.emitError("an add of two constants is not supported by "
+                               "quantization");
           return quantizeOutput(a);
+        })
+        .Case<tosa::ReshapeOp, tosa::TransposeOp, tosa::SliceOp>(
+            [&](Operation *o) { return shareInputParams(o); })
+        .Case([&](tosa::MatMulOp m) {
+          if (failed(inputQType(m, m.getA())) || failed(inputQType(m, m.getB())))
+            return failure();
+          return quantizeOrFuseScalar(m);
+        })
+        .Case([&](tosa::ReduceSumOp r) {
+          if (failed(inputQType(r, r.getInput())))
+            return failure();
+          return quantizeOrFuseScalar(r);
+        })
+        .Case([&](tosa::MulOp m) -> LogicalResult {
+          if (fusedMuls.contains(m))
+            return quantizeActivation(m.getOutput(), m);
+          Value x = getSplatF64(m.getInput2()) ? m.getInput1() : m.getInput2();
+          Value c = x == m.getInput1() ? m.getInput2() : m.getInput1();
+          if (!getSplatF64(c) ||
+              cast<RankedTensorType>(c.getType()).getNumElements() != 1)
+            return m.emitError("only a multiply by a one-element constant is "
+                               "supported by quantization");
+          if (failed(inputQType(m, x)))
+            return failure();
+          return quantizeActivation(m.getOutput(), m);
+        })
+        .Case<SoftmaxOp, GeluOp, LayerNormOp>([&](Operation *o) -> LogicalResult {
+          if (nonlinear == "float")
+            return keepFloat(o);
+          if (failed(inputQType(o, o->getOperand(0))))
+            return failure();
+          if (isa<SoftmaxOp>(o)) { // i-softmax writes 2^-8 units
+            insertFakeQuant(o->getResult(0),
+                            storage(fixedType(o->getContext(), 1.0 / 256, -128)));
+            return success();
+          }
+          return quantizeActivation(o->getResult(0), o);
         })
         .Case([&](BatchNormOp bn) -> LogicalResult {
           if (isa<BlockArgument>(bn.getInput()))

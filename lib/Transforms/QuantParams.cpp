@@ -84,3 +84,13 @@ quant::UniformQuantizedType qc::symmetricActivationType(MLIRContext *ctx,
     return fixedType(ctx, static_cast<float>(1.0 / 127.0), 0);
   return fixedType(ctx, static_cast<float>(m / 127.0), 0);
 }
+
+quant::UniformQuantizedType qc::wideType(MLIRContext *ctx, double m,
+                                         double minScale) {
+  double scale = std::max(m / 32767.0, minScale);
+  if (!(scale > 0.0))
+    scale = 1.0 / 32767.0;
+  return quant::UniformQuantizedType::get(
+      quant::QuantizationFlags::Signed, IntegerType::get(ctx, 16),
+      Float32Type::get(ctx), static_cast<float>(scale), 0, -32767, 32767);
+}

@@ -2,6 +2,7 @@
 #include "qc/Transforms/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
 
@@ -64,4 +65,28 @@ Value qc::createConstant(OpBuilder &b, Location loc, RankedTensorType type,
     ints.push_back(APInt(w, v, /*isSigned=*/true, /*implicitTrunc=*/true));
   auto attr = DenseElementsAttr::get(type, ints);
   return arith::ConstantOp::create(b, loc, attr);
+}
+
+std::optional<double> qc::getSplatF64(Value v) {
+  auto vals = getConstantF64(v);
+  if (!vals || vals->empty() ||
+      llvm::any_of(*vals, [&](double x) { return x != vals->front(); }))
+    return std::nullopt;
+  return vals->front();
+}
+
+std::optional<std::pair<Operation *, double>> qc::getFusedScalarMul(Value v) {
+  if (!v.hasOneUse())
+    return std::nullopt;
+  auto mul = dyn_cast<tosa::MulOp>(*v.user_begin());
+  if (!mul || mul.getOutput().getType() != v.getType())
+    return std::nullopt;
+  Value other = mul.getInput1() == v ? mul.getInput2() : mul.getInput1();
+  if (other == v ||
+      cast<RankedTensorType>(other.getType()).getNumElements() != 1)
+    return std::nullopt;
+  auto c = getSplatF64(other);
+  if (!c)
+    return std::nullopt;
+  return std::make_pair(mul.getOperation(), *c);
 }

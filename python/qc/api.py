@@ -12,7 +12,8 @@ Keyword options mirror `qc compile`: calib_method ("mse" by default,
 "minmax", "percentile", "entropy"), percentile, moving_average, weights ("per-channel", "per-tensor"),
 activations ("asymmetric", "symmetric"), reduce_range, weight_bits (8, 4,
 "auto"), group_size, size_budget (bytes, with weight_bits="auto"),
-overrides (a JSON file path), activation_type ("int8", "uint8"), exclude (ONNX node
+overrides (a JSON file path), activation_type ("int8", "uint8"), nonlinear ("ibert",
+"lut", "float"), integer_only (fail if any float op remains), exclude (ONNX node
 names or op types kept in float), report, stats (a
 statistics file instead of or besides calib), quiet.
 """
@@ -81,7 +82,7 @@ def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.9
             moving_average=False,
             weights="per-channel", activations="asymmetric", reduce_range=False,
             weight_bits=8, group_size=32, size_budget=None, overrides=None,
-            activation_type="int8",
+            activation_type="int8", nonlinear="ibert", integer_only=False,
             report=False, exclude=(), quiet=True):
     """Quantizes and compiles an ONNX model; returns a callable Model."""
     from .compiler import compile_model, weight_bits as weight_bits_of
@@ -97,8 +98,9 @@ def compile(model, calib=None, *, stats=None, calib_method=None, percentile=99.9
                   policy=dict(weights=weights, activations=activations,
                               weight_bits=weight_bits_of(str(weight_bits), reduce_range),
                               group_size=group_size, size_budget=size_budget,
-                              activation_type=activation_type),
-                  exclude=list(exclude), progress=not quiet, overrides_file=overrides)
+                              activation_type=activation_type, nonlinear=nonlinear),
+                  exclude=list(exclude), progress=not quiet, overrides_file=overrides,
+                  integer_only=integer_only)
     return Model(out, owned_tmp=tmp)
 
 

@@ -51,6 +51,10 @@ def add_quantization_flags(c):
                    help="per-tensor overrides: {NAME: {\"bits\": 4|7|8, \"scheme\": "
                         "\"symmetric\"|\"asymmetric\", \"range\": [lo, hi]}}, NAME an ONNX "
                         "node or tensor name")
+    c.add_argument("--nonlinear", choices=["ibert", "lut", "float"], default="ibert",
+                   help="GELU, softmax and LayerNorm: ibert (integer-only polynomial kernels, "
+                        "default), lut (GELU by a 256-entry table on its 8-bit input; softmax "
+                        "and LayerNorm as ibert) or float (kept in float32)")
     c.add_argument("--reduce-range", action="store_true",
                    help="7-bit weights in [-63, 63], so AVX2 vpmaddubsw cannot saturate "
                         "(for x86 machines without VNNI)")
@@ -71,6 +75,9 @@ def _parser():
     c.add_argument("--exclude", action="append", default=[], metavar="NAME|OPTYPE",
                    help="keep the nodes with this ONNX node name or op type in float (repeatable); "
                         "qc quantizes and dequantizes at their boundaries and says so")
+    c.add_argument("--integer-only", action="store_true",
+                   help="fail, listing them, if any op would stay in float between the input "
+                        "quantize and the output dequantize (--exclude, --nonlinear float)")
     c.add_argument("--target", choices=["x86-64", "aarch64"],
                    help="code generation target (default: this machine's). aarch64 cross-compiles "
                         "with aarch64-linux-gnu-gcc; qc run executes it under qemu-aarch64")
@@ -173,9 +180,10 @@ def cmd_compile(args):
                   policy=dict(weights=args.weights, activations=args.activations,
                               weight_bits=weight_bits(args.weight_bits, args.reduce_range),
                               group_size=args.group_size, size_budget=args.size_budget,
-                              activation_type=args.activation_type),
+                              activation_type=args.activation_type, nonlinear=args.nonlinear),
                   exclude=args.exclude, verbose=args.verbose, progress=not args.quiet,
-                  overrides_file=args.overrides, target=args.target)
+                  overrides_file=args.overrides, target=args.target,
+                  integer_only=args.integer_only)
 
 
 def cmd_export_qdq(args):
@@ -187,7 +195,7 @@ def cmd_export_qdq(args):
                policy=dict(weights=args.weights, activations=args.activations,
                            weight_bits=weight_bits(args.weight_bits, args.reduce_range),
                            group_size=args.group_size, size_budget=args.size_budget,
-                           activation_type=args.activation_type),
+                           activation_type=args.activation_type, nonlinear=args.nonlinear),
                overrides_file=args.overrides, progress=not args.quiet)
 
 

@@ -24,7 +24,7 @@ from . import calibrate, intref, mixed, onnx_import, overrides, tools
 from .errors import QCError
 
 DEFAULT_POLICY = dict(weights="per-channel", activations="asymmetric", weight_bits=8,
-                      group_size=32, activation_type="int8")
+                      group_size=32, activation_type="int8", nonlinear="ibert")
 
 STAGES = [
     ("01-fold-batchnorm", None),  # depends on the policy
@@ -165,13 +165,16 @@ def prepare_outdir(outdir, force):
 
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                   calib_method=None, percentile=99.99, moving_average=False, report=False, policy=None,
-                  exclude=(), verbose=False, progress=True, overrides_file=None, target=None):
+                  exclude=(), verbose=False, progress=True, overrides_file=None, target=None,
+                  integer_only=False):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default mse; with a statistics file,
     the file's own ranges unless a method is given). Policy: weights,
     activations, weight_bits (8, 7, 4 or "auto" with size_budget bytes),
-    group_size; `overrides_file` sets bits, scheme or range per tensor."""
+    group_size, nonlinear (ibert, lut, float); `overrides_file` sets bits,
+    scheme or range per tensor. With `integer_only`, any float op left
+    between the input quantize and the output dequantize is an error."""
     policy = dict(DEFAULT_POLICY, **(policy or {}))
     target = target or host_target()
     if target not in TARGETS:
@@ -189,6 +192,8 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                       "float32, where --exclude / --report / --overrides / --weight-bits do not apply")
     if mode == "float":
         log("no calibration and no quantization in the model: compiling it in float32")
+        if integer_only:
+            raise QCError("--integer-only needs quantization: give --calib (or a QDQ model)")
     auto = policy["weight_bits"] == "auto"
     if auto and not policy.get("size_budget"):
         raise QCError("--weight-bits auto needs --size-budget BYTES")
@@ -240,13 +245,15 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             elif name == "01-fold-batchnorm":
                 if auto:
                     _choose_bits(qcopt, ir, policy, annotate_stats, excluded, xc, graph, describe, log)
-                args = [fold_option(graph, policy)]
+                args = ["--qc-raise-decomposed", fold_option(graph, policy)]
                 prologue = float_input_norm(graph, policy)
                 if prologue is not None:
                     log(f"input normalization {prologue.where()} runs in float32 before the input "
                         f"quantize: the next layer has 4-bit weights")
             elif args is None:
                 args = [annotate_option(annotate_stats, policy, excluded)]
+            elif name == "03-fake-to-real" and integer_only:
+                args = ["--qc-fake-to-real=integer-only=true"]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
             tools.run([qcopt, str(ir), *args, *extra, "--mlir-print-debuginfo", "-o", str(nxt)],
                       f"stage {name[3:]}", describe, notes)
@@ -300,6 +307,10 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             tools.run([cc, "-O2", "-I", str(tmp), str(tmp / "qc_run.c"), str(tmp / "qc_model_wrapper.c"),
                        str(tmp / "model.o"), "-lm", "-o", str(tmp / "qc_run")], "linking the runner")
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
+        if policy.get("nonlinear") == "float":  # the kernels it kept in float, by tensor
+            kept_nodes = kept_nodes + [
+                op["name"] for op in intref.load(tmp / "graph.json")["functions"][0]["ops"]
+                if op["op"] in ("qc.softmax", "qc.gelu", "qc.layer_norm")]
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
                     "float_ops": kept_nodes,
                     "float_prologue": [prologue.onnx_name] if prologue is not None else [],
@@ -355,7 +366,8 @@ def export_qdq(model, calib, output, force=False, log=print, stats_file=None, ca
                             percentile, moving_average, ov_ranges, overrides_file, log, progress)
         ir = tmp / "00-import.mlir"
         ir.write_text(onnx_import.to_mlir(graph))
-        tools.run([tools.tool("qc-opt"), str(ir), fold_option(graph, policy), annotate_option(stats, policy),
+        tools.run([tools.tool("qc-opt"), str(ir), "--qc-raise-decomposed", fold_option(graph, policy),
+                   annotate_option(stats, policy),
                    f"--qc-export-graph=output={tmp / 'annotated.json'}", "-o", os.devnull],
                   "annotation", _describer(graph))
         proto = qdq_export.build(intref.load(tmp / "annotated.json"), graph.input_name,
@@ -425,7 +437,8 @@ def _statistics(graph, model, xc, stats_file, stats, calib_method, percentile, m
 def _choose_bits(qcopt, ir, policy, stats, excluded, xc, graph, describe, log):
     """--weight-bits auto: per-layer bits from measured sensitivity."""
     chosen, rows, size, full = mixed.choose(
-        qcopt, ir, policy, lambda p: [fold_option(graph, p), annotate_option(stats, p, excluded)],
+        qcopt, ir, policy, lambda p: ["--qc-raise-decomposed", fold_option(graph, p),
+                                       annotate_option(stats, p, excluded)],
         xc, graph, policy["size_budget"], describe)
     given = policy.get("layer_bits") or {}
     policy["layer_bits"] = dict(chosen, **given)  # the override file wins
@@ -486,7 +499,8 @@ def annotate_option(stats, policy, excluded=()):
     opt = (f"--qc-annotate={f'stats={stats} ' if stats else ''}weights={policy['weights']} "
            f"activations={policy['activations']} weight-bits={policy['weight_bits']} "
            f"group-size={policy.get('group_size', 32)} "
-           f"activation-type={policy.get('activation_type', 'int8')}")
+           f"activation-type={policy.get('activation_type', 'int8')} "
+           f"nonlinear={policy.get('nonlinear', 'ibert')}")
     if excluded:
         opt += f" exclude={','.join(excluded)}"
     if policy.get("layer_bits"):

@@ -87,6 +87,8 @@ def run_node(node, env, consts):
         return f(x, y).astype(np.float32)
     if node.op == "matmul":
         return np.matmul(x, val(node.inputs[1])).astype(np.float32)
+    if node.op == "linear":
+        return (np.matmul(x, val(node.inputs[1]).T) + val(node.inputs[2])).astype(np.float32)
     if node.op == "erf":
         return _erf(x)
     if node.op == "sqrt":
@@ -120,7 +122,7 @@ def _erf(x):
 
 # Ops whose shapes name the batch dimension explicitly (compiled as 1): a
 # graph with any of them runs sample by sample.
-PER_SAMPLE = ("reshape", "transpose", "gather", "matmul", "reduce_mean", "binary")
+PER_SAMPLE = ("reshape", "transpose", "gather", "matmul", "linear", "reduce_mean", "binary")
 
 
 def run(g, x, observe=None):

@@ -119,11 +119,88 @@ def run_op(op, args):
         return x[idx]
     if name == "tensor.collapse_shape":
         return x.reshape((x.shape[0],) + tuple(op["types"][0]["shape"][1:]))
+    # Transformer ops; graphs with them run one sample at a time (see run),
+    # so the shapes are the compiled ones.
+    if name == "tosa.const_shape":
+        return np.asarray(a["values"]["data"], np.int64)
+    if name == "tosa.reshape":
+        return x.reshape(op["types"][0]["shape"])
+    if name == "tosa.transpose":
+        return np.ascontiguousarray(x.transpose(a["perms"]))
+    if name == "tosa.slice":
+        start, size = args[1], args[2]
+        return x[tuple(slice(b, b + n) for b, n in zip(start, size))]
+    if name == "tosa.matmul":
+        return wrap32(np.matmul(x - args[2][0], args[1] - args[3][0]))
+    if name == "tosa.reduce_sum":
+        return wrap32(x.sum(axis=a["axis"], keepdims=True))
+    if name == "qc.isoftmax":
+        return isoftmax(x, a)
+    if name == "qc.igelu":
+        return igelu(x, a)
+    if name == "qc.ilayernorm":
+        return ilayernorm(x, a)
     raise QCError(f"reference: no semantics for '{name}'")
 
 
+def _floordiv(a, b):
+    return np.floor_divide(np.asarray(a, np.int64), np.asarray(b, np.int64))
+
+
+def isoftmax(x, a):
+    """qc.isoftmax over the last axis (integer-spec.md 5.4-5.5, code form)."""
+    x0, bi, ci = a["x0"], a["b_int"], a["c_int"]
+    v = np.maximum(x - x.max(axis=-1, keepdims=True), 30 * x0)
+    qz = _floordiv(v, x0)
+    r = v - x0 * qz
+    z = r * (r + bi) + ci
+    e = np.maximum(z * (np.int64(1) << (30 - qz)), 0)
+    sh = a["shift"]
+    e16 = np.clip(((e >> a["pre_shift"]) * a["multiplier"] + (1 << (sh - 1))) >> sh, 0, 32767)
+    total = e16.sum(axis=-1, keepdims=True)
+    factor = np.where(total > 0, _floordiv(np.int64(1) << 32, np.maximum(total, 1)), 0)
+    return np.clip(((e16 * factor) >> 24) + a["output_zp"], -128, 127)
+
+
+def igelu(q, a):
+    """qc.igelu (integer-spec.md 5.3), sign moved into the integer."""
+    bi, ci = a["b_int"], a["c_int"]
+    u = np.minimum(np.abs(q), -bi)
+    erf = (np.sign(q) * ((u + bi) ** 2 + ci)) >> 14
+    return -(q * (erf + a["one"]))
+
+
+def isqrt(v):
+    """floor(sqrt(v)) exactly, for int64 arrays v >= 0 (math.isqrt)."""
+    import math
+    return np.vectorize(math.isqrt, otypes=[np.int64])(np.asarray(v, np.int64))
+
+
+def ilayernorm(x, a):
+    """qc.ilayernorm over the last axis (integer-spec.md 5.6-5.7) with its
+    affine step and requantize as one dyadic per channel."""
+    n = x.shape[-1]
+    total = x.sum(axis=-1, keepdims=True)
+    q = _floordiv(total, n)
+    twice = 2 * (total - q * n)
+    mean = q + ((twice > n) | ((twice == n) & (q % 2 == 1)))
+    d = x - mean
+    var = ((d >> a["shift"]) ** 2).sum(axis=-1, keepdims=True) + a["eps"]
+    sd = isqrt(var) << a["shift"]
+    factor = np.where(sd == 0, np.int64(1) << 31, _floordiv(np.int64(1) << 31, np.maximum(sd, 1)))
+    yn = (d * factor) >> 1
+    k = a["k"]
+    g, b = np.asarray(a["gamma"], np.int64), np.asarray(a["beta"], np.int64)
+    y = (yn * g + b + (np.int64(1) << (k - 1))) >> k
+    return np.clip(y + a["output_zp"], -128, 127)
+
+
 FLOAT_OPS = {"qc.conv2d", "qc.gemm", "qc.max_pool2d", "qc.avg_pool2d", "tosa.clamp",
-             "tosa.tanh", "tosa.add", "qc.batch_norm"}
+             "tosa.tanh", "tosa.add", "qc.batch_norm", "qc.softmax", "qc.gelu", "qc.layer_norm"}
+
+# Ops whose shapes name the batch dimension (compiled as 1): a graph with
+# any of them runs sample by sample.
+PER_SAMPLE = {"tosa.reshape", "tosa.transpose", "tosa.slice", "tosa.matmul", "tosa.reduce_sum"}
 
 
 def run_float_op(name, a, args):
@@ -136,6 +213,8 @@ def run_float_op(name, a, args):
         return np.tanh(x).astype(np.float32)
     if name == "tosa.add":
         return (x + args[1]).astype(np.float32)
+    if name in ("qc.softmax", "qc.gelu", "qc.layer_norm"):
+        return _float_row_op(name, a, args)
     if name == "qc.batch_norm":
         # As the lowering computes it: a = scale / sqrt(var + eps),
         # b = bias - mean * a, y = x * a + b, each step in float32.
@@ -148,6 +227,27 @@ def run_float_op(name, a, args):
     consts = {f"c{i}": v for i, v in enumerate(args[1:], 1)}
     node = Node(op, "out", ["x"] + list(consts), a)
     return floatref.run_node(node, {"x": x}, consts)
+
+
+def _float_row_op(name, a, args):
+    """Kept-float transformer ops, as the lowering computes them in float32
+    (libm's exp / erf / tanh may differ from numpy's in the last bit)."""
+    x = args[0]
+    f = np.float32
+    if name == "qc.softmax":
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=True, dtype=f)).astype(f)
+    if name == "qc.gelu":
+        if a.get("approximate", "none") == "tanh":
+            t = np.tanh((x + x * x * x * f(0.044715)) * f(np.sqrt(2 / np.pi)))
+        else:
+            t = floatref._erf(x * f(np.sqrt(0.5)))
+        return (x * f(0.5) * (t + f(1))).astype(f)
+    inv = f(1.0 / x.shape[-1])
+    total = x.sum(axis=-1, keepdims=True, dtype=f)
+    d = x - total * inv
+    var = (d * d).sum(axis=-1, keepdims=True, dtype=f) * inv + f(a["epsilon"])
+    return (d / np.sqrt(var) * args[1] + args[2]).astype(f)
 
 
 def load(path):
@@ -178,7 +278,17 @@ def run(doc, x, func="qc_model", observe=None):
     fn = next((f for f in doc["functions"] if f["name"] == func), None)
     if fn is None:
         raise QCError(f"graph has no function '{func}'")
-    env = {fn["args"][0]["id"]: np.asarray(x, np.float32)}
+    x = np.asarray(x, np.float32)
+    if len(x) > 1 and any(op["op"] in PER_SAMPLE for op in fn["ops"]):
+        seen = []
+        outs = [run(doc, x[i:i + 1], func, observe and (lambda op, v: seen.append((op, v))))
+                for i in range(len(x))]
+        if observe:  # each op once, over the whole batch
+            per = len(seen) // len(x)
+            for j in range(per):
+                observe(seen[j][0], np.concatenate([seen[i * per + j][1] for i in range(len(x))]))
+        return np.concatenate(outs)
+    env = {fn["args"][0]["id"]: x}
     for op in fn["ops"]:
         if op["op"] == "func.return":
             return env[op["operands"][0]]

@@ -615,6 +615,7 @@ def import_onnx(path):
     if out not in shapes:
         raise QCError(f"graph output '{out}' is not produced by any node")
     constants = {k: as_f32(v) for k, v in constants.items()}
+    nodes = _fuse_linear(nodes, constants, shapes, given, out)
     int_readers = ("dequantize", "int_matmul", "int_conv")
     if in_dtype != "float32" and any(inp.name in n.inputs for n in nodes if n.op not in int_readers):
         raise QCError(f"input '{inp.name}' is {in_dtype}: only DequantizeLinear and the integer "
@@ -630,6 +631,47 @@ def import_onnx(path):
             raise QCError(f"{n.where()}: per-axis quantization along dimension 0 (the batch) "
                           f"is not supported")
     return Graph(inp.name, shape, out, nodes, constants, shapes, given, in_dtype, out_dtype)
+
+
+def _fuse_linear(nodes, constants, shapes, given, graph_out):
+    """MatMul by a constant 2-D matrix, with the Add of a constant 1-D bias
+    that follows it (either order), becomes one `linear` node (x @ W^T + b
+    over the last axis, W stored [N, K]): a gemm that quantization treats as
+    one layer, named by the Add's output."""
+    users = {}
+    for n in nodes:
+        for i in n.inputs:
+            users.setdefault(i, []).append(n)
+    out, drop = [], set()
+    for n in nodes:
+        if id(n) in drop:
+            continue
+        if n.op != "matmul" or n.inputs[1] not in constants:
+            out.append(n)
+            continue
+        w = constants[n.inputs[1]]
+        k, m = w.shape
+        wn, bn = f"{n.output}::weight", f"{n.output}::bias"
+        constants[wn], bias, name = np.ascontiguousarray(w.T), np.zeros(m, np.float32), n.output
+        if n.inputs[1] in given:
+            p = dict(given[n.inputs[1]])
+            if p["axis"] >= 0:
+                p["axis"] = 1 - p["axis"]
+            given[wn] = p
+        us = users.get(n.output, [])
+        if n.output != graph_out and len(us) == 1 and us[0].op == "binary" and \
+                us[0].attrs["kind"] == "add":
+            add = us[0]
+            other = add.inputs[1] if add.inputs[0] == n.output else add.inputs[0]
+            if other in constants and np.asarray(constants[other]).size == m and \
+                    list(shapes[add.output]) == list(shapes[n.output]):
+                bias, name = as_f32(np.asarray(constants[other]).reshape(m)), add.output
+                if other in given:
+                    given[bn] = given[other]
+                drop.add(id(add))
+        constants[bn] = bias
+        out.append(Node("linear", name, [n.inputs[0], wn, bn], {}, n.onnx_name, n.onnx_op))
+    return out
 
 
 # ---------------------------------------------------------------- MLIR text
@@ -739,7 +781,7 @@ def _emit_integer(node, g, x, lines, fresh, loc):
     return _flip(lines, fresh, q, out_shape, loc) if a["y_storage"] == "u8" else q
 
 
-TENSOR_EMIT = ("binary", "matmul", "erf", "softmax", "layer_norm", "reshape", "transpose",
+TENSOR_EMIT = ("binary", "matmul", "linear", "erf", "softmax", "layer_norm", "reshape", "transpose",
                "gather", "reduce_mean", "pow", "sqrt")
 
 
@@ -752,6 +794,11 @@ class _Tosa:
     def op(self, text, out_shape):
         v = self.fresh()
         self.lines.append(f"    {v} = {text} -> {_ty(out_shape)} {self.loc}")
+        return v
+
+    def _line(self, text):
+        v = self.fresh()
+        self.lines.append(f"    {v} = {text} {self.loc}")
         return v
 
     def const(self, arr):
@@ -799,7 +846,18 @@ class _Tosa:
         a, shp = node.attrs, lambda i: list(g.constants[i].shape) if g.is_const(i) else list(g.shapes[i])
         x, sx, out = args[0], shp(node.inputs[0]), list(g.shapes[node.output])
         if node.op == "binary":
-            return self.binary(a["kind"], x, sx, args[1], shp(node.inputs[1]))
+            kind, ops = a["kind"], []
+            rank = len(out)
+            for i, arg in zip(node.inputs[:2], args[:2]):
+                if g.is_const(i) and i not in g.given:  # at full rank; x / c as x * (1 / c)
+                    arr = np.asarray(g.constants[i], np.float32)
+                    if kind == "div" and i == node.inputs[1]:
+                        arr, kind = np.float32(1) / arr, "mul"
+                    arr = arr.reshape([1] * (rank - arr.ndim) + list(arr.shape))
+                    ops += [self.const(arr), list(arr.shape)]
+                else:
+                    ops += [arg, shp(i)]
+            return self.binary(kind, *ops)
         if node.op == "erf":
             return self.unary("erf", x, sx)
         if node.op in ("pow", "sqrt"):
@@ -839,25 +897,19 @@ class _Tosa:
             r = self.op(f"tosa.matmul {a3}, {b3}, {zp}, {zp} : ({_ty([bsz] + sx[-2:])}, "
                         f"{_ty([bsz] + sb[-2:])}, tensor<1xf32>, tensor<1xf32>)", r3)
             return self.reshape(r, r3, out)
+        if node.op == "linear":  # [.., K] rows through qc.gemm [M, K] x [N, K]^T
+            sw = shp(node.inputs[1])
+            m = int(np.prod(sx[:-1]))
+            x2 = self.reshape(x, sx, [m, sx[-1]])
+            v = self.fresh()
+            self.lines.append(f"    {v} = qc.gemm {x2}, {args[1]}, {args[2]} : ({_ty([m, sx[-1]])}, "
+                              f"{_ty(sw)}, {_ty(sw[:1])}) -> {_ty([m, sw[0]])} {self.loc}")
+            return self.reshape(v, [m, sw[0]], out)
         if node.op == "softmax":
-            ax = len(sx) - 1
-            mx, sr = self.reduce("max", x, sx, ax)
-            e = self.unary("exp", self.binary("sub", x, sx, mx, sr), sx)
-            sm, _ = self.reduce("sum", e, sx, ax)
-            return self.binary("div", e, sx, sm, sr)
+            return self._line(f"qc.softmax {x} : {_ty(sx)}")
         if node.op == "layer_norm":
-            ax, n = len(sx) - 1, sx[-1]
-            inv_n = self.const(np.full([1] * len(sx), 1.0 / n))
-            one = [1] * len(sx)
-            sm, sr = self.reduce("sum", x, sx, ax)
-            mean = self.binary("mul", sm, sr, inv_n, one)
-            d = self.binary("sub", x, sx, mean, sr)
-            vs, _ = self.reduce("sum", self.binary("mul", d, sx, d, sx), sx, ax)
-            var = self.binary("add", self.binary("mul", vs, sr, inv_n, one), sr,
-                              self.const(np.full(one, a["epsilon"])), one)
-            y = self.binary("mul", d, sx, self.unary("rsqrt", var, sr), sr)
-            y = self.binary("mul", y, sx, args[1], shp(node.inputs[1]))
-            return self.binary("add", y, sx, args[2], shp(node.inputs[2]))
+            return self._line(f"qc.layer_norm {x}, {args[1]}, {args[2]} {{epsilon = {_f32(a['epsilon'])}}} : "
+                              f"({_ty(sx)}, {_ty(shp(node.inputs[1]))}, {_ty(shp(node.inputs[2]))}) -> {_ty(sx)}")
         if node.op == "reduce_mean":
             v, cur = x, sx
             for ax in a["axes"]:
@@ -893,7 +945,8 @@ def to_mlir(g, func_name="qc_model"):
         return v
 
     for node in g.nodes:
-        args = [const(i) if g.is_const(i) else ids[i] for i in node.inputs]
+        args = [None if node.op == "binary" and g.is_const(i) and i not in g.given
+                else const(i) if g.is_const(i) else ids[i] for i in node.inputs]
         v = fresh()
         ins_ty = [(_ty(g.constants[i].shape) if g.is_const(i) else _ty(g.shapes[i])) for i in node.inputs]
         out_ty = _ty(g.shapes[node.output])

@@ -33,7 +33,7 @@ func.func @unquantized_output(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32> {
 
 func.func @unsupported(%x: tensor<1x2xf32>, %s: tensor<1xi8>) -> tensor<1x2xf32> {
   %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x2xf32>
-  // expected-error @+1 {{cannot convert 'tosa.mul' to integer arithmetic}}
+  // expected-error @+1 {{only a multiply by a positive constant converts to integer arithmetic}}
   %1 = tosa.mul %0, %0, %s : (tensor<1x2xf32>, tensor<1x2xf32>, tensor<1xi8>) -> tensor<1x2xf32>
   %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x2xf32>
   return %2 : tensor<1x2xf32>

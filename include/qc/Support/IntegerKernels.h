@@ -38,6 +38,18 @@ struct IExp {
   int64_t x0, bInt, cInt;
 };
 
+/// i-softmax (spec 5.5) as qc.isoftmax computes it: i-exp, then the
+/// dyadic `multiplier / 2^shift` = S_exp / S16 applied to `e >> preShift`
+/// (round half up, clamp to [0, 32767]), then floor(e16 * floor(2^32 /
+/// sum) / 2^24). Outputs at scale 2^-8, in [0, 256].
+struct ISoftmax {
+  ISoftmax(double s, double s16);
+  std::vector<int64_t> operator()(const std::vector<int64_t> &row) const;
+  IExp exp;
+  int64_t multiplier;
+  int preShift, shift;
+};
+
 /// i-softmax (spec 5.5) of one row of integers at scale `s`: subtract the
 /// row max, i-exp, requantize to 16 bits at scale `s16` (dyadic, rounding
 /// half up), normalize by floor(2^32 / sum); outputs at scale 2^-8, in
@@ -46,11 +58,13 @@ std::vector<int64_t> isoftmax(const std::vector<int64_t> &row, double s,
                               double s16);
 
 /// i-LayerNorm (spec 5.7) of one row of integers: integer mean (round half
-/// to even of the exact quotient), variance of (x - mean) >> shift, std =
+/// to even of the exact quotient), variance of (x - mean) >> shift plus
+/// `eps` (epsilon in those integer units), std =
 /// isqrt(var) << shift, factor = floor(2^31 / std) (2^31 when std = 0),
 /// outputs floor((x - mean) * factor / 2) at scale sqrt(n) / 2^30 (before
 /// the affine step).
-std::vector<int64_t> ilayernorm(const std::vector<int64_t> &row, int shift);
+std::vector<int64_t> ilayernorm(const std::vector<int64_t> &row, int shift,
+                                int64_t eps = 0);
 
 } // namespace qc
 

@@ -36,6 +36,34 @@ def QCFoldBatchNorm : Pass<"qc-fold-batchnorm", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def QCRaiseDecomposed : Pass<"qc-raise-decomposed", "::mlir::func::FuncOp"> {
+  let summary = "Recognise decomposed GELU and LayerNorm as whole qc ops";
+  let description = [{
+    Exporters spell some ops as chains of elementary ones; quantization must
+    see them whole (one integer kernel, one output range). On the imported
+    TOSA form:
+
+    * GELU, exact: `x * 0.5 * (1 + erf(x * (1/sqrt(2))))` in any
+      association -> `qc.gelu`;
+    * GELU, tanh approximation: `x * 0.5 * (1 + tanh(sqrt(2/pi) *
+      (x + 0.044715 * x^3)))` (`x^3` as `pow` or two multiplies) ->
+      `qc.gelu {approximate = "tanh"}`;
+    * LayerNorm at opset < 17: `d = x - mean(x)`, `y = d / sqrt(mean(d * d)
+      + eps) * gamma + beta` over the last axis (each mean a `reduce_sum`
+      times `1/n`) -> `qc.layer_norm`.
+
+    Constants must match to 1e-4 relative. The raised op takes the location
+    of the chain's last op, so statistics recorded for that tensor apply.
+    Also, `reshape(v) * c` with a scalar constant `c` becomes
+    `reshape(v * c)`, so that the factor (attention's `1/sqrt(d)`,
+    ReduceMean's `1/n`) meets v's producer and quantization folds it into
+    that producer's requantize. Chains that do not match are left as they
+    are.
+  }];
+  let dependentDialects = ["::qc::QCDialect", "::mlir::tosa::TosaDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
   let summary = "Insert fake quantization from calibration statistics";
   let description = [{
@@ -87,6 +115,27 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
     `--qc-fake-to-real` computes them in int8 storage (zero point - 128),
     which represents exactly the same real values, as TFLite does. A tensor without statistics, or with a
     non-finite range, is an error naming the tensor.
+
+    Transformer ops (after `--qc-raise-decomposed`):
+
+    * reshape, transpose and slice share their input's parameters;
+    * a matmul of two activations, a `reduce_sum` and an add of an
+      activation and a constant quantize their output; a multiply by a
+      one-element constant that is the only user of a matmul or
+      `reduce_sum` fuses into it (its output is quantized instead);
+    * `qc.softmax` outputs get the fixed scale 1/256, zero point -128;
+      `qc.gelu` and `qc.layer_norm` outputs are calibrated;
+    * a tensor whose users (through reshape / transpose / slice) are only
+      integer kernels (softmax, LayerNorm, GELU with `nonlinear=ibert`),
+      adds, scalar multiplies and `reduce_sum`, with at least one kernel, is
+      quantized at 16 bits: symmetric `!quant.uniform<i16:f32, s>`, range
+      [-32767, 32767], stored in int32 tensors. The kernels need the
+      precision (I-BERT feeds them 22- and 32-bit values). Softmax inputs
+      keep s >= 2^-15 (i-exp must fit int64); GELU inputs keep s large
+      enough that the i-GELU product fits int32;
+    * `nonlinear=float` keeps GELU, softmax and LayerNorm in float, as
+      `exclude` does; `nonlinear=lut` computes GELU with a table on its
+      8-bit input.
   }];
   let options = [
     Option<"statsFile", "stats", "std::string", /*default=*/"\"\"",
@@ -113,6 +162,10 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
            /*default=*/"\"int8\"",
            "Activation storage: int8, or uint8 (zero point + 128; the same "
            "values, computed in int8 by --qc-fake-to-real)">,
+    Option<"nonlinear", "nonlinear", "std::string", /*default=*/"\"ibert\"",
+           "GELU, softmax and LayerNorm: ibert (integer-only kernels), lut "
+           "(GELU by a 256-entry table, softmax and LayerNorm as ibert) or "
+           "float (kept in float behind dequantize / quantize)">,
     ListOption<"exclude", "exclude", "std::string",
                "ONNX tensor names whose producing ops stay in float">,
   ];
@@ -147,8 +200,26 @@ def QCFakeToReal : Pass<"qc-fake-to-real", "::mlir::func::FuncOp"> {
     `qc.dequantize` of their quantized inputs and a `qc.quantize` of their
     output. Apart from them, nothing between the input quantize and the
     output dequantize is floating point; an op that cannot be converted is an
-    error naming it.
+    error naming it. With `integer-only`, ops kept in float are errors too
+    (one error lists them all); a float prologue that reads only the
+    function arguments (input normalization) is before the input quantize
+    and allowed.
+
+    Transformer ops: reshape / transpose / slice run on the integer values
+    unchanged; a matmul of two activations becomes `tosa.matmul` i8 x i8 ->
+    i32 with both zero points, requantized by `s_a * s_b * c` (c a fused
+    scalar multiply); `reduce_sum` sums `x - zp` in int32; an add with a
+    constant adds the constant quantized at the common int32 scale;
+    `qc.softmax` becomes `qc.isoftmax`, `qc.layer_norm` `qc.ilayernorm`
+    (affine step and requantize folded into per-channel dyadic constants),
+    `qc.gelu` on a 16-bit input `qc.igelu` plus a requantize and on an 8-bit
+    input a 256-entry `tosa.table`. Every kernel's int32 / int64 bound is
+    checked with the actual constants; a violation is an error.
   }];
+  let options = [
+    Option<"integerOnly", "integer-only", "bool", /*default=*/"false",
+           "Fail, listing them, if any op stays in float">,
+  ];
   let dependentDialects = ["::qc::QCDialect", "::mlir::arith::ArithDialect",
                            "::mlir::tosa::TosaDialect",
                            "::mlir::tensor::TensorDialect"];

@@ -24,6 +24,14 @@ std::optional<llvm::SmallVector<double>> getConstantF64(mlir::Value v);
 /// Values of a constant integer tensor, sign-extended to int64.
 std::optional<llvm::SmallVector<int64_t>> getConstantI64(mlir::Value v);
 
+/// The value of a constant float tensor whose elements are all equal.
+std::optional<double> getSplatF64(mlir::Value v);
+
+/// When the only user of `v` is a `tosa.mul` by a one-element constant: that
+/// multiply and its factor (quantization folds it into v's requantize).
+std::optional<std::pair<mlir::Operation *, double>>
+getFusedScalarMul(mlir::Value v);
+
 /// An arith.constant tensor of `type` (f32 or signless integer elements)
 /// holding `values` (rounded to f32 or truncated to the integer width).
 mlir::Value createConstant(mlir::OpBuilder &b, mlir::Location loc,

@@ -1,5 +1,6 @@
 //===- QCToLinalg.cpp - integer qc ops to linalg --------------------------===//
 #include "qc/Conversion/Passes.h"
+#include "RowOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
 #include "qc/Transforms/QuantParams.h"
@@ -490,6 +491,8 @@ LogicalResult lowerOp(Operation *op) {
       .Case([](SumPool2DOp o) { return lowerSumPool(o); })
       .Case([](AvgPool2DOp o) { return lowerAvgPool(o); })
       .Case([](BatchNormOp o) { return lowerBatchNorm(o); })
+      .Case<SoftmaxOp, LayerNormOp, GeluOp, ISoftmaxOp, IGeluOp, ILayerNormOp>(
+          [](Operation *o) { return lowerRowOp(o); })
       .Default([](Operation *o) {
         return o->emitError() << "'" << o->getName()
                               << "' does not lower to linalg; run the "

@@ -320,5 +320,76 @@ LogicalResult SumPool2DOp::verify() {
   return verifyPool(*this);
 }
 
+LogicalResult SoftmaxOp::verify() {
+  if (getInput().getType().getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() < 1 || in != getOutput().getType())
+    return emitOpError("input and result must have the same type, rank >= 1");
+  int64_t n = in.getDimSize(in.getRank() - 1);
+  for (auto [what, t] : {std::pair{"scale", getScale().getType()},
+                         std::pair{"bias", getBias().getType()}})
+    if (t.getRank() != 1 || t.getDimSize(0) != n)
+      return emitOpError() << what << " must be 1-D of size " << n
+                           << " (the last axis)";
+  if (!(getEpsilon().convertToFloat() >= 0.0f))
+    return emitOpError("epsilon must be >= 0");
+  return success();
+}
+
+LogicalResult GeluOp::verify() {
+  if (getApproximate() != "none" && getApproximate() != "tanh")
+    return emitOpError("approximate must be \"none\" or \"tanh\", got \"")
+           << getApproximate() << "\"";
+  return success();
+}
+
+LogicalResult ISoftmaxOp::verify() {
+  if (getInput().getType().getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (getX0() >= 0 || getBInt() <= 0 || getCInt() <= 0)
+    return emitOpError("needs x0 < 0, b_int > 0 and c_int > 0 (i-exp "
+                       "constants of a positive scale)");
+  if (getCInt() >= (int64_t(1) << 33))
+    return emitOpError("c_int must be < 2^33 so that i-exp fits int64 "
+                       "(input scale too small)");
+  if (getPreShift() < 0 || getPreShift() > 62 || getShift() < 1 ||
+      getShift() > 62)
+    return emitOpError("pre_shift must be in [0, 62] and shift in [1, 62]");
+  if (getMultiplier() < 0 || getMultiplier() >= (int64_t(1) << 31))
+    return emitOpError("multiplier must be in [0, 2^31)");
+  if (getOutputZp() < -128 || getOutputZp() > 127)
+    return emitOpError("output_zp must fit i8");
+  return success();
+}
+
+LogicalResult IGeluOp::verify() {
+  if (getBInt() >= 0 || getCInt() >= 0 || getOne() >= 0)
+    return emitOpError("needs b_int, c_int and one < 0 (i-GELU constants of "
+                       "a positive scale)");
+  return success();
+}
+
+LogicalResult ILayerNormOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t n = in.getDimSize(in.getRank() - 1);
+  if (int64_t(getGamma().size()) != n || int64_t(getBeta().size()) != n)
+    return emitOpError() << "gamma and beta need " << n
+                         << " entries (the last axis)";
+  if (getShift() < 0 || getShift() > 31 || getEps() < 0)
+    return emitOpError("shift must be in [0, 31] and eps >= 0");
+  if (getK() < 1 || getK() > 62)
+    return emitOpError("k must be in [1, 62]");
+  if (getOutputZp() < -128 || getOutputZp() > 127)
+    return emitOpError("output_zp must fit i8");
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "qc/Dialect/QC/IR/QCOps.cpp.inc"

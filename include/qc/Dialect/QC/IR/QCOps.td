@@ -238,4 +238,113 @@ def QC_SumPool2DOp : QC_Op<"sum_pool2d", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
 }
 
+//===----------------------------------------------------------------------===//
+// Transformer ops: float forms from the importer and --qc-raise-decomposed,
+// integer-only kernels from --qc-fake-to-real (integer-spec.md section 5)
+//===----------------------------------------------------------------------===//
+
+def QC_SoftmaxOp : QC_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax over the last axis (float)";
+  let description = [{
+    `y = exp(x - max(x)) / sum(exp(x - max(x)))` along the last axis (ONNX
+    Softmax, opset 13+, `axis = -1`). `--qc-fake-to-real` turns it into
+    `qc.isoftmax` (or keeps it float with `--nonlinear=float`).
+  }];
+  let arguments = (ins QC_FloatTensor:$input);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def QC_LayerNormOp : QC_Op<"layer_norm", [Pure]> {
+  let summary = "Layer normalization over the last axis (float)";
+  let description = [{
+    `y = (x - mean) / sqrt(var + epsilon) * scale + bias` with the biased
+    variance over the last axis (ONNX LayerNormalization, `axis = -1`, or its
+    opset-13 decomposition recognised by `--qc-raise-decomposed`). `scale`
+    and `bias` are 1-D, one entry per element of the last axis.
+  }];
+  let arguments = (ins QC_FloatTensor:$input, QC_FloatTensor:$scale,
+                       QC_FloatTensor:$bias, F32Attr:$epsilon);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def QC_GeluOp : QC_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "GELU, exact (erf) or tanh approximation (float)";
+  let description = [{
+    `approximate = "none"`: `y = x * (1 + erf(x / sqrt(2))) / 2`;
+    `approximate = "tanh"`: `y = x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) / 2`.
+    ONNX before opset 20 has no Gelu: `--qc-raise-decomposed` recognises
+    both decompositions.
+  }];
+  let arguments = (ins QC_FloatTensor:$input,
+                       DefaultValuedStrAttr<StrAttr, "none">:$approximate);
+  let results = (outs QC_FloatTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def QC_ISoftmaxOp : QC_Op<"isoftmax", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Integer-only softmax over the last axis (I-BERT)";
+  let description = [{
+    Input: int32 values at scale `S` (fixed by the constants). Per row, in
+    int64 (integer-spec.md 5.4, 5.5, code form):
+    1. `x = max(x - max_row(x), 30 * x0)`, `qz = floor(x / x0)`,
+       `r = x - x0 * qz`, `e = (r * (r + b_int) + c_int) << (30 - qz)`
+       (i-exp; `x0 = floor(-ln2 / S)`, `b_int`, `c_int` from the polynomial).
+    2. `e16 = clamp(((e >> pre_shift) * multiplier + 2^(shift-1)) >> shift,
+       0, 32767)`: the dyadic `S_exp / S16` with `S16 = 1/32767`, applied
+       after dropping `pre_shift` low bits so the product fits int64.
+    3. `factor = floor(2^32 / sum_row(e16))`,
+       `y = clamp(((e16 * factor) >> 24) + output_zp, -128, 127)`: scale
+       2^-8 (the reachable value 256 saturates at 255).
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$input, QC_I64Attr:$x0,
+                       QC_I64Attr:$b_int, QC_I64Attr:$c_int,
+                       QC_I64Attr:$pre_shift, QC_I64Attr:$multiplier,
+                       QC_I64Attr:$shift, QC_I32Attr:$output_zp);
+  let results = (outs RankedTensorOf<[I8]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
+def QC_IGeluOp : QC_Op<"igelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Integer-only GELU (I-BERT polynomial erf)";
+  let description = [{
+    Input: int32 values `q` at scale `S`. In int64 (integer-spec.md 5.3):
+    `u = min(|q|, -b_int)`, `erf = floor(sgn(q) * ((u + b_int)^2 + c_int) / 2^14)`,
+    `y = -q * (erf + one)`. The result has the positive scale
+    `-S * S_erf / 2` (the spec's scale is negative; the sign is moved into
+    the integer). `--qc-fake-to-real` proves `|y| < 2^31` for the input range
+    before it emits the op; a requantize to the output follows.
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$input, QC_I64Attr:$b_int,
+                       QC_I64Attr:$c_int, QC_I64Attr:$one);
+  let results = (outs RankedTensorOf<[I32]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def QC_ILayerNormOp : QC_Op<"ilayernorm", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Integer-only layer norm over the last axis, with its affine step";
+  let description = [{
+    Input: int32 values at scale `S`, rows of length `n`. In int64
+    (integer-spec.md 5.6, 5.7):
+    1. `mean = RNE(sum(x) / n)` exactly, `d = x - mean`.
+    2. `var = sum((d >> shift)^2) + eps`, with `eps = round(n * epsilon /
+       (S^2 4^shift))` (epsilon handled in integers), `var < 2^32` proven.
+    3. `std = isqrt(var) << shift` (Newton, exact), `factor = floor(2^31 / std)`
+       (`2^31` when `std = 0`), `yn = (d * factor) >> 1` at scale `sqrt(n) / 2^30`.
+    4. Affine and requantize in one dyadic step per channel `j` of the last
+       axis: `y = clamp(((yn * gamma[j] + beta[j] + 2^(k-1)) >> k) + output_zp,
+       -128, 127)` with `gamma[j] = round(scale[j] * sqrt(n) 2^(k-30) / S_out)`
+       and `beta[j] = round(bias[j] 2^k / S_out)`.
+  }];
+  let arguments = (ins RankedTensorOf<[I32]>:$input, QC_I64Attr:$shift,
+                       QC_I64Attr:$eps, QC_I64Attr:$k,
+                       DenseI64ArrayAttr:$gamma, DenseI64ArrayAttr:$beta,
+                       QC_I32Attr:$output_zp);
+  let results = (outs RankedTensorOf<[I8]>:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($output)";
+}
+
 #endif // QC_OPS
