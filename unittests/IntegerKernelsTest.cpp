@@ -162,3 +162,34 @@ TEST(ILayerNorm, NormalizesExactly) {
   EXPECT_EQ(ilayernorm({0, 1}, 0)[1] > 0, true);
   EXPECT_EQ(ilayernorm({1, 2}, 0)[0] < 0, true);
 }
+
+TEST(ISoftmax, DyadicConstantsAtSpecScale) {
+  // S = 2^-6 (spec 9.3): S_exp / S16 = 0.35815147 * 32767 / 2^42 =
+  // 0.716 * 2^-28, so multiplier = round(0.716 * 2^31) = 1538201907 over
+  // 2^59; i-exp peaks at c_int << 30 = 11436 << 30 < 2^44, so 13 bits go
+  // first and the shift left is 46.
+  ISoftmax k(std::ldexp(1.0, -6), 1.0 / 32767);
+  EXPECT_EQ(k.exp.x0, -45);
+  EXPECT_EQ(k.exp.bInt, 173);
+  EXPECT_EQ(k.exp.cInt, 11436);
+  EXPECT_EQ(k.multiplier, 1538201907);
+  EXPECT_EQ(k.preShift, 13);
+  EXPECT_EQ(k.shift, 46);
+  // A dominant element: e16 * floor(2^32 / e16) >> 24 = 255 (just under
+  // 256); four equal elements: floor(2^32 / 4 - e16 * r) >> 24 = 63, the
+  // floors losing one step of 64.
+  EXPECT_EQ(k({0, -2000, -2000})[0], 255);
+  for (int64_t v : k({5, 5, 5, 5}))
+    EXPECT_EQ(v, 63);
+}
+
+TEST(ILayerNorm, EpsilonEntersTheVariance) {
+  // eps in integer units adds to sum((x - mean)^2): a constant row gets
+  // std = isqrt(eps), still zeros; a small spread is damped by it.
+  for (int64_t v : ilayernorm({7, 7, 7, 7}, 0, 100))
+    EXPECT_EQ(v, 0);
+  auto plain = ilayernorm({-1, 1, -1, 1}, 0, 0);  // var 4 -> std 2
+  auto damped = ilayernorm({-1, 1, -1, 1}, 0, 12); // var 16 -> std 4
+  EXPECT_EQ(plain[1], (int64_t(1) << 31) / 2 / 2);
+  EXPECT_EQ(damped[1], (int64_t(1) << 31) / 4 / 2);
+}

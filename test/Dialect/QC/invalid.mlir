@@ -373,3 +373,75 @@ func.func @rq_no_factor(%x: tensor<4xi32>) -> tensor<4xi8> {
   %0 = qc.requantize %x {axis = -1 : i64, input_zp = 0 : i32, output_zp = 0 : i32, min = -128 : i32, max = 127 : i32} : tensor<4xi32> -> tensor<4xi8>
   return %0 : tensor<4xi8>
 }
+
+// -----
+
+func.func @layer_norm_scale_size(%x: tensor<2x4xf32>, %g: tensor<3xf32>, %b: tensor<4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{scale must be 1-D of size 4 (the last axis)}}
+  %0 = qc.layer_norm %x, %g, %b {epsilon = 1.0e-5 : f32} : (tensor<2x4xf32>, tensor<3xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @layer_norm_negative_eps(%x: tensor<2x4xf32>, %g: tensor<4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{epsilon must be >= 0}}
+  %0 = qc.layer_norm %x, %g, %g {epsilon = -1.0 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @gelu_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{approximate must be "none" or "tanh", got "sigmoid"}}
+  %0 = qc.gelu %x {approximate = "sigmoid"} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @isoftmax_constants(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{needs x0 < 0, b_int > 0 and c_int > 0}}
+  %0 = qc.isoftmax %x {x0 = 45 : i64, b_int = 173 : i64, c_int = 11436 : i64, pre_shift = 13 : i64, multiplier = 1538201907 : i64, shift = 46 : i64, output_zp = -128 : i32} : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @isoftmax_c_int(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{c_int must be < 2^33}}
+  %0 = qc.isoftmax %x {x0 = -45 : i64, b_int = 173 : i64, c_int = 8589934592 : i64, pre_shift = 13 : i64, multiplier = 1538201907 : i64, shift = 46 : i64, output_zp = -128 : i32} : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @isoftmax_shift(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{pre_shift must be in [0, 62] and shift in [1, 62]}}
+  %0 = qc.isoftmax %x {x0 = -45 : i64, b_int = 173 : i64, c_int = 11436 : i64, pre_shift = 13 : i64, multiplier = 1538201907 : i64, shift = 0 : i64, output_zp = -128 : i32} : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}
+
+// -----
+
+func.func @igelu_constants(%x: tensor<4xi32>) -> tensor<4xi32> {
+  // expected-error @+1 {{needs b_int, c_int and one < 0}}
+  %0 = qc.igelu %x {b_int = -2562 : i64, c_int = -7261467 : i64, one = 444 : i64} : tensor<4xi32>
+  return %0 : tensor<4xi32>
+}
+
+// -----
+
+func.func @ilayernorm_sizes(%x: tensor<2x4xi32>) -> tensor<2x4xi8> {
+  // expected-error @+1 {{gamma and beta need 4 entries (the last axis)}}
+  %0 = qc.ilayernorm %x {shift = 0 : i64, eps = 0 : i64, k = 30 : i64, gamma = array<i64: 1, 2>, beta = array<i64: 0, 0, 0, 0>, output_zp = 0 : i32} : tensor<2x4xi32> -> tensor<2x4xi8>
+  return %0 : tensor<2x4xi8>
+}
+
+// -----
+
+func.func @ilayernorm_k(%x: tensor<4xi32>) -> tensor<4xi8> {
+  // expected-error @+1 {{k must be in [1, 62]}}
+  %0 = qc.ilayernorm %x {shift = 0 : i64, eps = 0 : i64, k = 0 : i64, gamma = array<i64: 1, 2, 3, 4>, beta = array<i64: 0, 0, 0, 0>, output_zp = 0 : i32} : tensor<4xi32> -> tensor<4xi8>
+  return %0 : tensor<4xi8>
+}

@@ -47,3 +47,20 @@ func.func @integer_graph(%x: tensor<1x2x4x4xi8>, %w: tensor<2x1x3x3xi8>, %b: ten
   %2 = qc.sum_pool2d %1 {input_zp = -1 : i32, kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xi8> -> tensor<1x2x2x2xi32>
   return %2 : tensor<1x2x2x2xi32>
 }
+
+// CHECK-LABEL: func @transformer
+func.func @transformer(%x: tensor<2x4xf32>, %g: tensor<4xf32>, %q: tensor<2x4xi32>) -> (tensor<2x4xf32>, tensor<2x4xi8>, tensor<2x4xi32>, tensor<2x4xi8>) {
+  // CHECK: qc.softmax %{{.*}} : tensor<2x4xf32>
+  %0 = qc.softmax %x : tensor<2x4xf32>
+  // CHECK: qc.layer_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 9.99999974E-6 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  %1 = qc.layer_norm %0, %g, %g {epsilon = 1.0e-5 : f32} : (tensor<2x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  // CHECK: qc.gelu %{{.*}} {approximate = "tanh"} : tensor<2x4xf32>
+  %2 = qc.gelu %1 {approximate = "tanh"} : tensor<2x4xf32>
+  // CHECK: qc.isoftmax %{{.*}} {b_int = 173 : i64, c_int = 11436 : i64, multiplier = 1538201907 : i64, output_zp = -128 : i32, pre_shift = 13 : i64, shift = 46 : i64, x0 = -45 : i64} : tensor<2x4xi32> -> tensor<2x4xi8>
+  %3 = qc.isoftmax %q {x0 = -45 : i64, b_int = 173 : i64, c_int = 11436 : i64, pre_shift = 13 : i64, multiplier = 1538201907 : i64, shift = 46 : i64, output_zp = -128 : i32} : tensor<2x4xi32> -> tensor<2x4xi8>
+  // CHECK: qc.igelu %{{.*}} {b_int = -2562 : i64, c_int = -7261467 : i64, one = -444 : i64} : tensor<2x4xi32>
+  %4 = qc.igelu %q {b_int = -2562 : i64, c_int = -7261467 : i64, one = -444 : i64} : tensor<2x4xi32>
+  // CHECK: qc.ilayernorm %{{.*}} {beta = array<i64: 0, 0, 0, 1>, eps = 3 : i64, gamma = array<i64: 1, 2, 3, 4>, k = 30 : i64, output_zp = 2 : i32, shift = 1 : i64} : tensor<2x4xi32> -> tensor<2x4xi8>
+  %5 = qc.ilayernorm %q {shift = 1 : i64, eps = 3 : i64, k = 30 : i64, gamma = array<i64: 1, 2, 3, 4>, beta = array<i64: 0, 0, 0, 1>, output_zp = 2 : i32} : tensor<2x4xi32> -> tensor<2x4xi8>
+  return %2, %3, %4, %5 : tensor<2x4xf32>, tensor<2x4xi8>, tensor<2x4xi32>, tensor<2x4xi8>
+}
