@@ -269,16 +269,21 @@ LogicalResult lowerISoftmax(ISoftmaxOp op) {
                            return arith::AddIOp::create(nb, nl, a[1], a[0]);
                          });
   int64_t zp = op.getOutputZp();
+  // Per row, once: floor(2^32 / sum) (0 for an empty sum).
+  Value factor = rowGeneric(
+      b, loc, {sum}, {}, {}, b.getI64Type(), nullptr,
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Ar r{nb, nl};
+        Value s = r.i64(a[0]);
+        return r.sel(r.lt(r.c(0), s),
+                     r.floorDiv(r.c(int64_t(1) << 32), r.max(s, r.c(1))),
+                     r.c(0));
+      });
   replace(op, rowGeneric(
-                  b, loc, {e16}, {sum}, {}, b.getI8Type(), nullptr,
+                  b, loc, {e16}, {factor}, {}, b.getI8Type(), nullptr,
                   [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                     Ar r{nb, nl};
-                    Value s = r.i64(a[1]);
-                    Value factor = r.sel(r.lt(r.c(0), s),
-                                         r.floorDiv(r.c(int64_t(1) << 32),
-                                                    r.max(s, r.c(1))),
-                                         r.c(0));
-                    return r.toI8(r.shr(r.mul(r.i64(a[0]), factor), 24), zp);
+                    return r.toI8(r.shr(r.mul(r.i64(a[0]), a[1]), 24), zp);
                   }));
   return success();
 }
@@ -326,6 +331,20 @@ LogicalResult lowerILayerNorm(ILayerNormOp op) {
                            Value ys = r.shr(d, shift);
                            return r.add(a[2], r.mul(ys, ys));
                          });
+  // Per row, once: the rounded mean and floor(2^31 / std).
+  Value factor = rowGeneric(
+      b, loc, {var}, {}, {}, i64, nullptr,
+      [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+        Ar r{nb, nl};
+        Value sd = arith::ShLIOp::create(nb, nl, r.isqrt(r.add(a[0], r.c(eps))),
+                                         r.c(shift));
+        return r.sel(r.eq(sd, r.c(0)), r.c(int64_t(1) << 31),
+                     r.floorDiv(r.c(int64_t(1) << 31), r.max(sd, r.c(1))));
+      });
+  Value mean = rowGeneric(b, loc, {sum}, {}, {}, i64, nullptr,
+                          [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                            return Ar{nb, nl}.meanRNE(a[0], n);
+                          });
   auto vec = [&](ArrayRef<int64_t> v) {
     return arith::ConstantOp::create(
         b, loc,
@@ -333,16 +352,10 @@ LogicalResult lowerILayerNorm(ILayerNormOp op) {
   };
   Value gamma = vec(op.getGamma()), beta = vec(op.getBeta());
   replace(op, rowGeneric(
-                  b, loc, {x}, {sum, var}, {gamma, beta}, b.getI8Type(),
+                  b, loc, {x}, {mean, factor}, {gamma, beta}, b.getI8Type(),
                   nullptr, [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                     Ar r{nb, nl};
-                    Value d = r.sub(r.i64(a[0]), r.meanRNE(a[1], n));
-                    Value sd = arith::ShLIOp::create(
-                        nb, nl, r.isqrt(r.add(a[2], r.c(eps))), r.c(shift));
-                    Value factor = r.sel(
-                        r.eq(sd, r.c(0)), r.c(int64_t(1) << 31),
-                        r.floorDiv(r.c(int64_t(1) << 31), r.max(sd, r.c(1))));
-                    Value yn = r.shr(r.mul(d, factor), 1);
+                    Value yn = r.shr(r.mul(r.sub(r.i64(a[0]), a[1]), a[2]), 1);
                     Value v = r.add(r.add(r.mul(yn, a[3]), a[4]),
                                     r.c(int64_t(1) << (k - 1)));
                     return r.toI8(r.shr(v, k), zp);

@@ -12,8 +12,9 @@
 // CHECK: arith.floordivsi
 // CHECK: arith.shli
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[E]] : tensor<2x4xi32>)
-// CHECK: linalg.generic {{.*}} ins(%[[E]], %[[SUM]] : tensor<2x4xi32>, tensor<2xi32>) outs(%{{.*}} : tensor<2x4xi8>)
+// CHECK: %[[F:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2xi32>) outs(%{{.*}} : tensor<2xi64>)
 // CHECK: arith.constant 4294967296 : i64
+// CHECK: linalg.generic {{.*}} ins(%[[E]], %[[F]] : tensor<2x4xi32>, tensor<2xi64>) outs(%{{.*}} : tensor<2x4xi8>)
 // CHECK: arith.trunci %{{.*}} : i64 to i8
 func.func @isoftmax(%x: tensor<2x4xi32>) -> tensor<2x4xi8> {
   %0 = qc.isoftmax %x {x0 = -45 : i64, b_int = 173 : i64, c_int = 11436 : i64, pre_shift = 13 : i64, multiplier = 1538201907 : i64, shift = 46 : i64, output_zp = -128 : i32} : tensor<2x4xi32> -> tensor<2x4xi8>
@@ -22,18 +23,21 @@ func.func @isoftmax(%x: tensor<2x4xi32>) -> tensor<2x4xi8> {
 
 // -----
 
-// i-LayerNorm: sum, variance (both i64 reductions), then per element the
-// integer square root (six unrolled Newton steps from 2^ceil(bits/2)) and
-// the per-channel dyadic affine step, gamma and beta indexed by the last
-// axis.
+// i-LayerNorm: sum, variance (both i64 reductions), per row the integer
+// square root (six unrolled Newton steps from 2^ceil(bits/2)) and the
+// rounded mean, then per element the per-channel dyadic affine step, gamma
+// and beta indexed by the last axis.
 // CHECK-LABEL: func @ilayernorm
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<2xi64>)
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<2xi64>)
-// CHECK-DAG: %[[G:.*]] = arith.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
-// CHECK-DAG: %[[B:.*]] = arith.constant dense<[0, 0, 0, 1]> : tensor<4xi64>
-// CHECK: linalg.generic {{.*}} ins(%arg0, %{{.*}}, %{{.*}}, %[[G]], %[[B]] : tensor<2x4xi32>, tensor<2xi64>, tensor<2xi64>, tensor<4xi64>, tensor<4xi64>) outs(%{{.*}} : tensor<2x4xi8>)
+// CHECK: %[[F:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2xi64>)
 // CHECK: math.ctlz
 // CHECK-COUNT-6: arith.divui
+// CHECK-NOT: arith.divui
+// CHECK: %[[M:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2xi64>)
+// CHECK-DAG: %[[G:.*]] = arith.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[0, 0, 0, 1]> : tensor<4xi64>
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[M]], %[[F]], %[[G]], %[[B]] : tensor<2x4xi32>, tensor<2xi64>, tensor<2xi64>, tensor<4xi64>, tensor<4xi64>) outs(%{{.*}} : tensor<2x4xi8>)
 // CHECK-NOT: arith.divui
 // CHECK: linalg.yield
 func.func @ilayernorm(%x: tensor<2x4xi32>) -> tensor<2x4xi8> {
