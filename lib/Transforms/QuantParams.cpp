@@ -92,5 +92,5 @@ quant::UniformQuantizedType qc::wideType(MLIRContext *ctx, double m,
     scale = 1.0 / 32767.0;
   return quant::UniformQuantizedType::get(
       quant::QuantizationFlags::Signed, IntegerType::get(ctx, 16),
-      Float32Type::get(ctx), static_cast<float>(scale), 0, -32767, 32767);
+      Float32Type::get(ctx), static_cast<float>(scale), 0, -32768, 32767);
 }

@@ -381,7 +381,7 @@ def export_qdq(model, calib, output, force=False, log=print, stats_file=None, ca
         raise QCError(f"cannot write '{output}': {e.strerror}")
     q = sum(n.op_type == "QuantizeLinear" for n in proto.graph.node)
     dq = sum(n.op_type == "DequantizeLinear" for n in proto.graph.node)
-    log(f"wrote {output} (QDQ, opset 13: {q} QuantizeLinear, {dq} DequantizeLinear, "
+    log(f"wrote {output} (QDQ, opset 17: {q} QuantizeLinear, {dq} DequantizeLinear, "
         f"{len(proto.graph.node) - q - dq} float ops)")
     return output
 

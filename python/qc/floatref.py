@@ -56,7 +56,8 @@ def run_node(node, env, consts):
             shape[a["axis"]] = -1
         s = np.asarray(a["scale"], np.float32).reshape(shape)
         z = np.asarray(a["zero_point"], np.float32).reshape(shape)
-        lo, hi = {"i8": (-128, 127), "u8": (0, 255), "i32": (-2**31, 2**31 - 1)}[a["storage"]]
+        lo, hi = {"i8": (-128, 127), "u8": (0, 255), "i16": (-2**15, 2**15 - 1),
+                  "i32": (-2**31, 2**31 - 1)}[a["storage"]]
         return ((np.clip(np.rint(x / s) + z, lo, hi) - z) * s).astype(np.float32)
     if node.op == "gemm":
         return (x @ val(node.inputs[1]).T + val(node.inputs[2])).astype(np.float32)
@@ -109,6 +110,10 @@ def run_node(node, env, consts):
         return np.ascontiguousarray(x.transpose(a["perm"]))
     if node.op == "gather":
         return np.take(x, a["index"], axis=a["axis"])
+    if node.op == "slice":
+        return x[tuple(slice(b, b + n) for b, n in zip(a["begin"], a["size"]))]
+    if node.op == "reduce_sum":
+        return x.sum(axis=tuple(a["axes"]), keepdims=a["keepdims"], dtype=np.float32)
     if node.op == "reduce_mean":
         return x.mean(axis=tuple(a["axes"]), keepdims=a["keepdims"], dtype=np.float32)
     raise QCError(f"{node.where()}: float reference has no '{node.op}'")
@@ -122,7 +127,8 @@ def _erf(x):
 
 # Ops whose shapes name the batch dimension explicitly (compiled as 1): a
 # graph with any of them runs sample by sample.
-PER_SAMPLE = ("reshape", "transpose", "gather", "matmul", "linear", "reduce_mean", "binary")
+PER_SAMPLE = ("reshape", "transpose", "gather", "matmul", "linear", "reduce_mean", "binary",
+              "slice", "reduce_sum")
 
 
 def run(g, x, observe=None):

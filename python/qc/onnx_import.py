@@ -28,13 +28,17 @@ SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool",
              "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
              "MatMul", "Mul", "Sub", "Div", "Erf", "Softmax", "LayerNormalization",
              "Reshape", "Transpose", "Gather", "ReduceMean", "Shape", "Slice", "Concat",
-             "Pow", "Sqrt")
+             "Pow", "Sqrt", "ReduceSum")
 # Ops on tensors (transformers): float32 ops, compiled through TOSA.
 TENSOR_OPS = ("MatMul", "Mul", "Sub", "Div", "Erf", "Softmax", "LayerNormalization",
-              "Reshape", "Transpose", "Gather", "ReduceMean", "Pow", "Sqrt")
+              "Reshape", "Transpose", "Gather", "ReduceMean", "ReduceSum", "Pow", "Sqrt", "Slice")
 SHAPE_OPS = ("Shape", "Slice", "Concat", "Gather")  # folded when all inputs are constant
 INTEGER_OPS = ("MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv")
-QDTYPES = {np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8", np.dtype(np.int32): "i32"}
+QDTYPES = {np.dtype(np.int8): "i8", np.dtype(np.uint8): "u8", np.dtype(np.int32): "i32",
+           np.dtype(np.int16): "i16"}
+# ONNX Runtime's contrib domain: QuantizeLinear / DequantizeLinear with int16
+# before opset 21 (how its quantizer writes 16-bit QDQ, and qc's export).
+CONTRIB_QDQ = ("QuantizeLinear", "DequantizeLinear")
 
 
 def load_model(path):
@@ -105,7 +109,9 @@ def _qparams(node, constants, x_shape, data_dtype=np.uint8):
     zp = (np.asarray(constants[ins[2]]) if len(ins) > 2 and ins[2] else np.zeros(scale.shape, data_dtype))
     storage = QDTYPES.get(zp.dtype)
     if storage is None:
-        raise QCError(f"{where}: zero point type {zp.dtype} is not supported (int8, uint8, int32)")
+        raise QCError(f"{where}: zero point type {zp.dtype} is not supported (int8, uint8, int16, int32)")
+    if storage == "i16" and node.domain != "com.microsoft":
+        raise QCError(f"{where}: int16 quantization needs opset 21 or the com.microsoft domain")
     zp = zp.reshape(-1).astype(np.int64)
     if not (np.all(np.isfinite(scale)) and np.all(scale > 0)):
         raise QCError(f"{where}: scales must be finite and positive")
@@ -321,6 +327,38 @@ def _tensor_op(node, op, a, ins, constants, shapes):
         idx = int(constants[ins[1]]) % sx[axis]
         res = sx[:axis] + sx[axis + 1:]
         kind, inputs, attrs = "gather", [x], dict(axis=axis, index=idx)
+    elif op == "Slice":
+        sx = shape(x)
+        vals = []
+        for i in ins[1:5]:
+            if i and i not in constants:
+                raise QCError(f"{where}: starts, ends, axes and steps must be constant")
+            vals.append(np.asarray(constants[i]).reshape(-1).astype(np.int64) if i else None)
+        starts, ends, axes, steps = vals + [None] * (4 - len(vals))
+        axes = list(range(len(starts))) if axes is None else [int(v) % len(sx) for v in axes]
+        if steps is not None and np.any(steps != 1):
+            raise QCError(f"{where}: only steps of 1 are supported")
+        begin, size = [0] * len(sx), list(sx)
+        for ax, b, e in zip(axes, starts, ends):
+            b, e = (int(v) + sx[ax] if v < 0 else int(v) for v in (b, e))
+            b, e = min(max(b, 0), sx[ax]), min(max(e, 0), sx[ax])
+            begin[ax], size[ax] = b, max(e - b, 0)
+        if 0 in size:
+            raise QCError(f"{where}: the slice is empty")
+        res, kind, inputs, attrs = size, "slice", [x], dict(begin=begin, size=size)
+    elif op == "ReduceSum":
+        sx = shape(x)
+        if len(ins) < 2 or not ins[1]:
+            raise QCError(f"{where}: axes must be given")
+        if ins[1] not in constants:
+            raise QCError(f"{where}: axes must be constant")
+        axes = sorted(int(v) % len(sx) for v in np.asarray(constants[ins[1]]).reshape(-1))
+        if 0 in axes:
+            raise QCError(f"{where}: reducing dimension 0 (the batch) is not supported")
+        keep = bool(a.get("keepdims", 1))
+        res = [1 if i in axes else d for i, d in enumerate(sx)] if keep else \
+            [d for i, d in enumerate(sx) if i not in axes]
+        kind, inputs, attrs = "reduce_sum", [x], dict(axes=axes, keepdims=keep)
     elif op == "ReduceMean":
         sx = shape(x)
         axes = sorted(v % len(sx) for v in a.get("axes", list(range(len(sx)))))
@@ -379,6 +417,9 @@ def import_onnx(path):
         where = f"node '{node.name}' ({op})"
         if op not in SUPPORTED:
             raise QCError(f"{where}: unsupported op type '{op}'")
+        if node.domain not in ("", "ai.onnx") and not (node.domain == "com.microsoft"
+                                                        and op in CONTRIB_QDQ):
+            raise QCError(f"{where}: unsupported op domain '{node.domain}'")
         a = _attrs(node)
         ins = [name(i) for i in node.input]
         out = node.output[0]
@@ -782,7 +823,7 @@ def _emit_integer(node, g, x, lines, fresh, loc):
 
 
 TENSOR_EMIT = ("binary", "matmul", "linear", "erf", "softmax", "layer_norm", "reshape", "transpose",
-               "gather", "reduce_mean", "pow", "sqrt")
+               "gather", "reduce_mean", "pow", "sqrt", "slice", "reduce_sum")
 
 
 class _Tosa:
@@ -910,6 +951,15 @@ class _Tosa:
         if node.op == "layer_norm":
             return self._line(f"qc.layer_norm {x}, {args[1]}, {args[2]} {{epsilon = {_f32(a['epsilon'])}}} : "
                               f"({_ty(sx)}, {_ty(shp(node.inputs[1]))}, {_ty(shp(node.inputs[2]))}) -> {_ty(sx)}")
+        if node.op == "slice":
+            st, sz = self.shape(a["begin"]), self.shape(a["size"])
+            return self.op(f"tosa.slice {x}, {st}, {sz} : ({_ty(sx)}, !tosa.shape<{len(sx)}>, "
+                           f"!tosa.shape<{len(sx)}>)", out)
+        if node.op == "reduce_sum":
+            v, cur = x, sx
+            for ax in a["axes"]:
+                v, cur = self.reduce("sum", v, cur, ax)
+            return self.reshape(v, cur, out)
         if node.op == "reduce_mean":
             v, cur = x, sx
             for ax in a["axes"]:

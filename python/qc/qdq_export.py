@@ -13,7 +13,13 @@ the parameters qc compiles with:
   file) behind a DequantizeLinear; the exporter checks that each survives
   the float32 round trip, so re-importing compiles to the same integers;
 * folded Conv / Gemm, Relu / Clip, pools, Flatten, Tanh, Add as float ONNX
-  ops between them (opset 13).
+  ops between them; transformer ops as Reshape, Transpose, Slice, MatMul,
+  Mul / Add by a constant, ReduceSum, Softmax, LayerNormalization and GELU
+  as its erf (or tanh) decomposition (opset 17);
+* 16-bit activations (the integer kernels' inputs) as QuantizeLinear /
+  DequantizeLinear of ONNX Runtime's `com.microsoft` domain with int16 zero
+  points: standard ONNX has int16 only from opset 21, which Debian's onnx
+  (opset 17) cannot check.
 
 Re-importing the file (`qc compile MODEL.qdq.onnx -o OUT`, no calibration)
 gives bit-identical compiled outputs. Not exported (an error says so): int4
@@ -32,7 +38,7 @@ def _zero_point(q, storage):
     zp = np.asarray(q["zero_points"], np.int64)
     if storage == "u8":
         return (zp + 128).astype(np.uint8)
-    return zp.astype({"i8": np.int8, "i32": np.int32}[storage])
+    return zp.astype({"i8": np.int8, "i16": np.int16, "i32": np.int32}[storage])
 
 
 def build(doc, input_name, output_name, model_name):
@@ -42,6 +48,7 @@ def build(doc, input_name, output_name, model_name):
 
     fn = doc["functions"][0]
     names, consts, inits, nodes = {}, {}, [], []
+    shapes = {}  # tosa.const_shape values
     used = {output_name}  # the last dequantize is renamed to it
 
     def fresh(base):
@@ -79,7 +86,10 @@ def build(doc, input_name, output_name, model_name):
             v = a["value"]
             consts[op["results"][0]] = np.asarray(v["data"], np.float64).reshape(v["type"]["shape"])
             continue
-        if kind == "func.return":
+        if kind in ("func.return", "tosa.const"):  # tosa.const: a tosa.mul shift
+            continue
+        if kind == "tosa.const_shape":
+            shapes[op["results"][0]] = [int(v) for v in a["values"]["data"]]
             continue
         res = op["results"][0]
         if kind == "qc.fake_quant":
@@ -93,6 +103,8 @@ def build(doc, input_name, output_name, model_name):
             s, z = qdq_params(q, name)
             qn, dq = fresh(f"{name}_quantized"), fresh(f"{name}_dequantized")
             axis = {} if q["axis"] < 0 else {"axis": q["axis"]}
+            if q["storage"] == "i16":
+                axis["domain"] = "com.microsoft"
             nodes.append(helper.make_node("QuantizeLinear", [names[ins[0]], s, z], [qn],
                                           name=fresh(f"{name}_QuantizeLinear"), **axis))
             nodes.append(helper.make_node("DequantizeLinear", [qn, s, z], [dq],
@@ -124,8 +136,40 @@ def build(doc, input_name, output_name, model_name):
                 nodes.append(helper.make_node("Clip", [x, mn, mx], [out], name=fresh(f"{name}_Clip")))
         elif kind == "tosa.tanh":
             nodes.append(helper.make_node("Tanh", [x], [out], name=fresh(f"{name}_Tanh")))
-        elif kind == "tosa.add":
-            nodes.append(helper.make_node("Add", [x, names[ins[1]]], [out], name=fresh(f"{name}_Add")))
+        elif kind in ("tosa.add", "tosa.mul"):
+            ops = [names[i] if i in names else init(f"{name}_const", np.asarray(consts[i], np.float32))
+                   for i in ins[:2]]
+            if kind == "tosa.mul" and all(i in names for i in ins[:2]):
+                raise QCError(f"export-qdq: '{name}' multiplies two activations")
+            nodes.append(helper.make_node("Add" if kind == "tosa.add" else "Mul", ops, [out],
+                                          name=fresh(f"{name}_{kind[5:].title()}")))
+        elif kind == "tosa.reshape":
+            shape = init(f"{name}_shape", np.asarray(op["types"][0]["shape"], np.int64))
+            nodes.append(helper.make_node("Reshape", [x, shape], [out], name=fresh(f"{name}_Reshape")))
+        elif kind == "tosa.transpose":
+            nodes.append(helper.make_node("Transpose", [x], [out], name=fresh(f"{name}_Transpose"),
+                                          perm=a["perms"]))
+        elif kind == "tosa.slice":
+            begin, size = shapes[ins[1]], shapes[ins[2]]
+            arrs = [begin, [b + n for b, n in zip(begin, size)], list(range(len(begin)))]
+            args = [init(f"{name}_{k}", np.asarray(v, np.int64)) for k, v in zip(("starts", "ends", "axes"), arrs)]
+            nodes.append(helper.make_node("Slice", [x, *args], [out], name=fresh(f"{name}_Slice")))
+        elif kind == "tosa.matmul":
+            nodes.append(helper.make_node("MatMul", [x, names[ins[1]]], [out], name=fresh(f"{name}_MatMul")))
+        elif kind == "tosa.reduce_sum":
+            axes = init(f"{name}_axes", np.asarray([a["axis"]], np.int64))
+            nodes.append(helper.make_node("ReduceSum", [x, axes], [out], name=fresh(f"{name}_ReduceSum"),
+                                          keepdims=1))
+        elif kind == "qc.softmax":
+            nodes.append(helper.make_node("Softmax", [x], [out], name=fresh(f"{name}_Softmax"), axis=-1))
+        elif kind == "qc.layer_norm":
+            g, b = (init(f"{name}_{k}", np.asarray(consts[i], np.float32)) for k, i in
+                    (("scale", ins[1]), ("bias", ins[2])))
+            nodes.append(helper.make_node("LayerNormalization", [x, g, b], [out],
+                                          name=fresh(f"{name}_LayerNormalization"), axis=-1,
+                                          epsilon=float(a["epsilon"])))
+        elif kind == "qc.gelu":
+            _gelu(x, out, name, a.get("approximate", "none"), fresh, init, nodes)
         elif kind == "tensor.collapse_shape":
             nodes.append(helper.make_node("Flatten", [x], [out], name=fresh(f"{name}_Flatten"), axis=1))
         else:
@@ -143,10 +187,33 @@ def build(doc, input_name, output_name, model_name):
         nodes, f"{model_name} (qc QDQ)", [helper.make_tensor_value_info(used_input, TensorProto.FLOAT, in_shape)],
         [helper.make_tensor_value_info(output_name, TensorProto.FLOAT, ["N"] + out_type["shape"][1:])],
         inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="qc")
+    opsets = [helper.make_opsetid("", 17)]
+    if any(n.domain == "com.microsoft" for n in nodes):
+        opsets.append(helper.make_opsetid("com.microsoft", 1))
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="qc")
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model
+
+
+def _gelu(x, out, name, approximate, fresh, init, nodes):
+    """GELU as ONNX before opset 20 spells it (what --qc-raise-decomposed
+    recognises): x * (1 + erf(x / sqrt(2))) * 0.5, or the tanh form."""
+    from onnx import helper
+
+    def node(op, ins, result=None):
+        r = result or fresh(f"{name}_{op}")
+        nodes.append(helper.make_node(op, ins, [r], name=fresh(f"{name}_{op}")))
+        return r
+
+    c = lambda tag, v: init(f"{name}_{tag}", np.asarray(v, np.float32))
+    if approximate == "tanh":
+        cube = node("Pow", [x, c("three", 3.0)])
+        inner = node("Add", [x, node("Mul", [cube, c("k", 0.044715)])])
+        f = node("Tanh", [node("Mul", [inner, c("s", np.sqrt(2 / np.pi))])])
+    else:
+        f = node("Erf", [node("Div", [x, c("sqrt2", np.sqrt(2.0))])])
+    node("Mul", [node("Mul", [x, node("Add", [f, c("one", 1.0)])]), c("half", 0.5)], out)
 
 
 def _quantized_initializer(w, q, name, init, qdq_params, nodes):

@@ -92,7 +92,7 @@ func.func @overflow(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
 
 // i-exp needs S >= 2^-15 (annotate keeps softmax inputs there).
 func.func @softmax_scale_too_small(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %0 = qc.fake_quant %x {qtype = !quant.uniform<i16<-32767:32767>:f32, 1.0e-6>} : tensor<4xf32>
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i16:f32, 1.0e-6>} : tensor<4xf32>
   // expected-error @+1 {{input scale 1.000000e-06 is too small for i-exp (needs >= 2^-15)}}
   %1 = qc.softmax %0 : tensor<4xf32>
   %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.00390625:-128>} : tensor<4xf32>
@@ -113,7 +113,7 @@ func.func @softmax_output_scale(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // A tiny GELU input scale makes q * (erf + one) overflow int32.
 func.func @igelu_overflow(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %0 = qc.fake_quant %x {qtype = !quant.uniform<i16<-32767:32767>:f32, 1.0e-5>} : tensor<4xf32>
+  %0 = qc.fake_quant %x {qtype = !quant.uniform<i16:f32, 1.0e-5>} : tensor<4xf32>
   // expected-error @+1 {{i-GELU product may overflow int32}}
   %1 = qc.gelu %0 : tensor<4xf32>
   %2 = qc.fake_quant %1 {qtype = !quant.uniform<i8:f32, 0.01>} : tensor<4xf32>
@@ -123,7 +123,7 @@ func.func @igelu_overflow(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @matmul_wide_operand(%a: tensor<1x2x2xf32>, %b: tensor<1x2x2xf32>) -> tensor<1x2x2xf32> {
-  %0 = qc.fake_quant %a {qtype = !quant.uniform<i16<-32767:32767>:f32, 0.001>} : tensor<1x2x2xf32>
+  %0 = qc.fake_quant %a {qtype = !quant.uniform<i16:f32, 0.001>} : tensor<1x2x2xf32>
   %1 = qc.fake_quant %b {qtype = !quant.uniform<i8:f32, 0.1>} : tensor<1x2x2xf32>
   %z = arith.constant dense<0.0> : tensor<1xf32>
   // expected-error @+1 {{matmul operands must be 8-bit}}

@@ -24,7 +24,7 @@ func.func @softmax(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
 // product has scale -S_out = 1.1017057e-6, requantized by it / 0.03.
 // CHECK-LABEL: func @gelu
 // CHECK: %[[ACC:.*]] = qc.gemm
-// CHECK: %[[R:.*]] = qc.requantize %[[ACC]] {axis = 1 : i64, input_zp = 0 : i32, max = 32767 : i32, min = -32767 : i32, output_zp = 0 : i32, scale = array<f64: 5.120000e+02, 5.120000e+02>} : tensor<1x2xi32> -> tensor<1x2xi32>
+// CHECK: %[[R:.*]] = qc.requantize %[[ACC]] {axis = 1 : i64, input_zp = 0 : i32, max = 32767 : i32, min = -32768 : i32, output_zp = 0 : i32, scale = array<f64: 5.120000e+02, 5.120000e+02>} : tensor<1x2xi32> -> tensor<1x2xi32>
 // CHECK: %[[G:.*]] = qc.igelu %[[R]] {b_int = -2562 : i64, c_int = -7261467 : i64, one = -444 : i64} : tensor<1x2xi32>
 // CHECK: qc.requantize %[[G]] {axis = -1 : i64, input_zp = 0 : i32, max = 127 : i32, min = -128 : i32, output_zp = -10 : i32, scale = array<f64: 3.672352353132402E-5>} : tensor<1x2xi32> -> tensor<1x2xi8>
 func.func @gelu(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
@@ -34,7 +34,7 @@ func.func @gelu(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
   %b = arith.constant dense<[0.0, 0.0]> : tensor<2xf32>
   %bq = qc.fake_quant %b {qtype = !quant.uniform<i32:f32:0, {0.5, 0.5}>} : tensor<2xf32>
   %1 = qc.gemm %0, %wq, %bq : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
-  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i16<-32767:32767>:f32, 0.0009765625>} : tensor<1x2xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i16:f32, 0.0009765625>} : tensor<1x2xf32>
   %3 = qc.gelu %2 : tensor<1x2xf32>
   %4 = qc.fake_quant %3 {qtype = !quant.uniform<i8:f32, 0.03:-10>} : tensor<1x2xf32>
   return %4 : tensor<1x2xf32>
@@ -55,18 +55,18 @@ func.func @gelu_table(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// LayerNorm on a 16-bit input at S = 2^-8, rows of 4: |d| <= 65534, so
-// 4 * (65534 >> 1)^2 + eps < 2^32 needs shift 1; eps = round(4 * 1e-3 /
-// (2^-16 * 4)) = 66. sqrt(4) / 2^30 * gamma / S_out with gamma up to 2,
+// LayerNorm on a 16-bit input at S = 2^-8, rows of 4: |d| <= 65536, and
+// 4 * (65536 >> 1)^2 = 2^32, so shift 2; eps = round(4 * 1e-3 /
+// (2^-16 * 16)) = 16. sqrt(4) / 2^30 * gamma / S_out with gamma up to 2,
 // S_out = 1/16: top = 2^-24, so k = 38 and gamma_int = {2^14, -2^13, 0,
 // 2^13}, beta_int = bias * 16 * 2^38 = {2^41, 0, -2^40, 0}.
 // CHECK-LABEL: func @layer_norm
-// CHECK: qc.ilayernorm %{{.*}} {beta = array<i64: 2199023255552, 0, -1099511627776, 0>, eps = 66 : i64, gamma = array<i64: 16384, -8192, 0, 8192>, k = 38 : i64, output_zp = 3 : i32, shift = 1 : i64} : tensor<1x3x4xi32> -> tensor<1x3x4xi8>
+// CHECK: qc.ilayernorm %{{.*}} {beta = array<i64: 2199023255552, 0, -1099511627776, 0>, eps = 16 : i64, gamma = array<i64: 16384, -8192, 0, 8192>, k = 38 : i64, output_zp = 3 : i32, shift = 2 : i64} : tensor<1x3x4xi32> -> tensor<1x3x4xi8>
 func.func @layer_norm(%x: tensor<1x3x4xf32>) -> tensor<1x3x4xf32> {
   %0 = qc.fake_quant %x {qtype = !quant.uniform<i8:f32, 0.5>} : tensor<1x3x4xf32>
   %c = arith.constant dense<1.0> : tensor<1x1x4xf32>
   %1 = tosa.add %0, %c : (tensor<1x3x4xf32>, tensor<1x1x4xf32>) -> tensor<1x3x4xf32>
-  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i16<-32767:32767>:f32, 0.00390625>} : tensor<1x3x4xf32>
+  %2 = qc.fake_quant %1 {qtype = !quant.uniform<i16:f32, 0.00390625>} : tensor<1x3x4xf32>
   %g = arith.constant dense<[2.0, -1.0, 0.0, 1.0]> : tensor<4xf32>
   %b = arith.constant dense<[0.5, 0.0, -0.25, 0.0]> : tensor<4xf32>
   %3 = qc.layer_norm %2, %g, %b {epsilon = 1.0e-3 : f32} : (tensor<1x3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x3x4xf32>
@@ -82,7 +82,7 @@ func.func @layer_norm(%x: tensor<1x3x4xf32>) -> tensor<1x3x4xf32> {
 // CHECK-DAG: %[[AZ:.*]] = arith.constant dense<3> : tensor<1xi8>
 // CHECK-DAG: %[[BZ:.*]] = arith.constant dense<-7> : tensor<1xi8>
 // CHECK: %[[M:.*]] = tosa.matmul %{{.*}}, %{{.*}}, %[[AZ]], %[[BZ]] : (tensor<2x3x4xi8>, tensor<2x4x3xi8>, tensor<1xi8>, tensor<1xi8>) -> tensor<2x3x3xi32>
-// CHECK: qc.requantize %[[M]] {axis = -1 : i64, input_zp = 0 : i32, max = 32767 : i32, min = -32767 : i32, output_zp = 0 : i32, scale = array<f64: 2.000000e+00>}
+// CHECK: qc.requantize %[[M]] {axis = -1 : i64, input_zp = 0 : i32, max = 32767 : i32, min = -32768 : i32, output_zp = 0 : i32, scale = array<f64: 2.000000e+00>}
 // CHECK-NOT: tosa.mul
 // CHECK: qc.isoftmax
 func.func @scores(%a: tensor<2x3x4xf32>, %b: tensor<2x4x3xf32>) -> tensor<2x3x3xf32> {
@@ -93,7 +93,7 @@ func.func @scores(%a: tensor<2x3x4xf32>, %b: tensor<2x4x3xf32>) -> tensor<2x3x3x
   %c = arith.constant dense<0.25> : tensor<1x1x1xf32>
   %2 = tosa.matmul %0, %1, %z, %z : (tensor<2x3x4xf32>, tensor<2x4x3xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<2x3x3xf32>
   %3 = tosa.mul %2, %c, %s : (tensor<2x3x3xf32>, tensor<1x1x1xf32>, tensor<1xi8>) -> tensor<2x3x3xf32>
-  %4 = qc.fake_quant %3 {qtype = !quant.uniform<i16<-32767:32767>:f32, 0.015625>} : tensor<2x3x3xf32>
+  %4 = qc.fake_quant %3 {qtype = !quant.uniform<i16:f32, 0.015625>} : tensor<2x3x3xf32>
   %5 = qc.softmax %4 : tensor<2x3x3xf32>
   %6 = qc.fake_quant %5 {qtype = !quant.uniform<i8:f32, 0.00390625:-128>} : tensor<2x3x3xf32>
   return %6 : tensor<2x3x3xf32>

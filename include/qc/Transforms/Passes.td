@@ -129,7 +129,7 @@ def QCAnnotate : Pass<"qc-annotate", "::mlir::func::FuncOp"> {
       integer kernels (softmax, LayerNorm, GELU with `nonlinear=ibert`),
       adds, scalar multiplies and `reduce_sum`, with at least one kernel, is
       quantized at 16 bits: symmetric `!quant.uniform<i16:f32, s>`, range
-      [-32767, 32767], stored in int32 tensors. The kernels need the
+      [-32768, 32767] (scale max / 32767), stored in int32 tensors. The kernels need the
       precision (I-BERT feeds them 22- and 32-bit values). Softmax inputs
       keep s >= 2^-15 (i-exp must fit int64); GELU inputs keep s large
       enough that the i-GELU product fits int32;

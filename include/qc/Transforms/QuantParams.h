@@ -51,7 +51,7 @@ symmetricActivationType(mlir::MLIRContext *ctx, double lo, double hi);
 
 /// Symmetric 16-bit parameters for the inputs of the integer-only kernels
 /// (i-softmax, i-GELU, i-LayerNorm): `!quant.uniform<i16:f32, s>` with range
-/// [-32767, 32767] and s = max(m / 32767, minScale) (float32). qc stores
+/// [-32768, 32767] (ONNX int16) and s = max(m / 32767, minScale) (float32). qc stores
 /// such values in int32 tensors.
 mlir::quant::UniformQuantizedType wideType(mlir::MLIRContext *ctx, double m,
                                            double minScale);
