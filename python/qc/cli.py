@@ -127,12 +127,17 @@ def _parser():
     bn.add_argument("--seconds", type=float, default=1.0, metavar="S",
                     help="minimum measuring time (default 1)")
 
-    r = sub.add_parser("run", help="run a compiled model on an input array",
-                       description="Run the compiled model in OUTDIR on X.npy (float32 "
-                                   "[N, ...]) and write float32 outputs [N, ...] to Y.npy.")
+    r = sub.add_parser("run", help="run a compiled model on input arrays",
+                       description="Run the compiled model in OUTDIR on X.npy ([N, ...], or "
+                                   "the exact shape for a static model) and write the outputs "
+                                   "to Y.npy. Models with several inputs / outputs take "
+                                   "--input and --output once per tensor, in graph order, each "
+                                   "with its own dtype (manifest.json lists them).")
     r.add_argument("outdir", metavar="OUTDIR", help="directory written by 'qc compile'")
-    r.add_argument("--input", metavar="X.npy", required=True, help="float32 input batch")
-    r.add_argument("--output", metavar="Y.npy", required=True, help="where to write the outputs")
+    r.add_argument("--input", metavar="X.npy", required=True, action="append",
+                   help="an input array (repeat for each model input, in graph order)")
+    r.add_argument("--output", metavar="Y.npy", required=True, action="append",
+                   help="where to write an output (repeat for each model output, in order)")
 
     e = sub.add_parser("eval", help="compare float and compiled integer accuracy",
                        description="Run the float model (numpy reference) and the compiled "
@@ -235,14 +240,21 @@ def cmd_bench(args):
 def cmd_run(args):
     from .runtime import CompiledModel
     m = CompiledModel(args.outdir)
-    x = _load_npy(args.input, "input")
-    y = m(x)
-    tmp = args.output + ".tmp.npy"
-    try:
-        np.save(tmp, y)
-        os.replace(tmp, args.output)
-    except OSError as e:
-        raise QCError(f"cannot write '{args.output}': {e.strerror}")
+    names = lambda es: ", ".join(e["name"] for e in es)
+    if len(args.input) != len(m.ins):
+        raise QCError(f"the model has {len(m.ins)} input(s) ({names(m.ins)}): give --input "
+                      f"{len(m.ins)} time(s), got {len(args.input)}")
+    if len(args.output) != len(m.outs):
+        raise QCError(f"the model has {len(m.outs)} output(s) ({names(m.outs)}): give --output "
+                      f"{len(m.outs)} time(s), got {len(args.output)}")
+    ys = m(*[_load_npy(p, "input") for p in args.input])
+    for path, y in zip(args.output, ys if len(m.outs) > 1 else [ys]):
+        tmp = path + ".tmp.npy"
+        try:
+            np.save(tmp, y)
+            os.replace(tmp, path)
+        except OSError as e:
+            raise QCError(f"cannot write '{path}': {e.strerror}")
 
 
 def _timed(fn, x, reps=3):

@@ -2,20 +2,21 @@
 
 Each case in DATA/node/test_*/ (Debian `libonnx-testdata`) is a one-node
 model with inputs and expected outputs as TensorProto files. For every case
-whose ops qc imports, the runner binds every input but the first as an
-initializer (scales, zero points, weights: what a deployed model carries),
-compiles the model with `qc compile` (no calibration: float32 ops stay
-float, QuantizeLinear / DequantizeLinear become integer conversions), runs it
-on the first input and compares:
+whose ops qc imports, the runner compiles the model with `qc compile` (no
+calibration: float32 ops stay float, QuantizeLinear / DequantizeLinear
+become integer conversions) and runs it on the case's inputs: all of them
+for float ops (several inputs and outputs bind in graph order); for the
+quantization ops the first, with the others (scales, zero points, weights:
+what a deployed model carries) bound as initializers. It compares every
+output:
 
 * integer outputs exactly;
 * float outputs within |got - want| <= 1e-5 + 1e-4 |want| (float32 sums in
   another order than numpy's; ONNX's own runner allows rtol 1e-3).
 
 One line per case (PASS / FAIL with the reason), then `N passed, M failed`.
-Cases qc cannot take (op not imported, several outputs, a first input the
-compiled ABI does not carry) fail with that reason: the list is the work
-left, not hidden.
+Cases qc cannot take (op not imported, a scalar input) fail with that
+reason: the list is the work left, not hidden.
 """
 import argparse
 import re
@@ -71,35 +72,53 @@ def run_case(d, work):
         outs = [_load_pb(p) for p in sorted(sets[0].glob("output_*.pb"))]
     except Exception:  # sequences, optionals: not plain tensors
         return False, "test data is not a plain tensor (sequence or optional)"
-    if len(m.graph.output) != 1:
-        return False, f"{len(m.graph.output)} outputs (qc compiles one-output models)"
     graph_inputs = [i for i in m.graph.input if i.name not in {t.name for t in m.graph.initializer}]
-    for inp, arr in zip(graph_inputs[1:], ins[1:]):  # parameters -> initializers
-        m.graph.initializer.append(numpy_helper.from_array(arr, inp.name))
-    x = ins[0]
-    # The first dimension is the batch the compiled model loops over.
-    if x.ndim == 0:
-        return False, "scalar input (the compiled ABI has a batch dimension)"
-    del m.graph.input[1:]
+    # The first input, and inputs read only as activations by elementwise
+    # ops and MatMul, stay model inputs; the others (scales, zero points,
+    # weights, shapes: what a deployed model carries) become initializers.
+    act_ops = {"Add", "Sub", "Mul", "Div", "MatMul"}
+    readers = {}
+    for n in m.graph.node:
+        for i in n.input:
+            readers.setdefault(i, set()).add(n.op_type)
+    keep = [k for k, i in enumerate(graph_inputs) if k == 0 or readers.get(i.name, set()) <= act_ops]
+    xs = []
+    for k, (inp, arr) in enumerate(zip(graph_inputs, ins)):
+        if k in keep:
+            xs.append(arr)
+        else:
+            m.graph.initializer.append(numpy_helper.from_array(arr, inp.name))
+    bound = {graph_inputs[k].name for k in range(len(graph_inputs)) if k not in keep}
+    kept = [i for i in m.graph.input if i.name not in bound]
+    del m.graph.input[:]
+    m.graph.input.extend(kept)
+    if any(x.ndim == 0 for x in xs):
+        return False, "scalar input (the compiled ABI needs a shape)"
     model = work / f"{d.name}.onnx"
     onnx.save(m, str(model))
     try:
         compile_model(model, None, work / d.name, force=True, log=lambda s: None, progress=False)
-        y = CompiledModel(work / d.name)(x)
+        ys = CompiledModel(work / d.name)(*xs)
     except QCError as e:
         return False, str(e).splitlines()[0]
-    want = outs[0]
-    if y.shape != want.shape:
-        return False, f"shape {list(y.shape)}, expected {list(want.shape)}"
-    if want.dtype.kind == "f":
-        err = np.abs(y.astype(np.float64) - want)
-        bad = err > 1e-5 + 1e-4 * np.abs(want)
-        if bad.any():
-            return False, f"{int(bad.sum())} of {want.size} values off (max |diff| {err.max():.3g})"
-        return True, f"max |diff| {err.max():.2g}"
-    if y.dtype != want.dtype or not np.array_equal(y, want):
-        return False, f"{int(np.sum(y != want))} of {want.size} values differ (dtype {y.dtype})"
-    return True, "exact"
+    ys = list(ys) if isinstance(ys, tuple) else [ys]
+    msgs = []
+    for y, want in zip(ys, outs):
+        if list(y.shape) != list(want.shape):
+            return False, f"shape {list(y.shape)}, expected {list(want.shape)}"
+        if want.dtype.kind == "f":
+            err = np.abs(y.astype(np.float64) - want)
+            bad = err > 1e-5 + 1e-4 * np.abs(want)
+            if bad.any():
+                return False, f"{int(bad.sum())} of {want.size} values off (max |diff| {err.max():.3g})"
+            msgs.append(f"max |diff| {err.max():.2g}")
+        elif y.dtype != want.dtype or not np.array_equal(y, want):
+            return False, f"{int(np.sum(y != want))} of {want.size} values differ (dtype {y.dtype})"
+        else:
+            msgs.append("exact")
+    if len(ys) != len(outs):
+        return False, f"{len(ys)} outputs, expected {len(outs)}"
+    return True, ", ".join(msgs)
 
 
 def main(argv=None):

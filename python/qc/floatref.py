@@ -135,9 +135,12 @@ def run(g, x, observe=None):
     """Runs the graph on a batch; `observe(name, array)` sees every tensor."""
     x = np.asarray(x, dtype=np.float32)
     want = tuple(g.input_shape[1:])
-    if x.ndim != len(g.input_shape) or x.shape[1:] != want:
+    if not g.batched:  # static shapes: one whole tensor
+        if list(x.shape) != list(g.input_shape):
+            raise QCError(f"input has shape {list(x.shape)}, model expects {list(g.input_shape)}")
+    elif x.ndim != len(g.input_shape) or x.shape[1:] != want:
         raise QCError(f"input has shape {list(x.shape)}, model expects [N, {', '.join(map(str, want))}]")
-    if len(x) > 1 and any(n.op in PER_SAMPLE for n in g.nodes):
+    if g.batched and len(x) > 1 and any(n.op in PER_SAMPLE for n in g.nodes):
         seen = {}
         outs = [run(g, x[i:i + 1], observe and (lambda n, t: seen.setdefault(n, []).append(t)))
                 for i in range(len(x))]

@@ -36,6 +36,24 @@ class Graph:
     given: dict = field(default_factory=dict)  # quantized constants (QDQ) -> parameters
     input_dtype: str = "float32"   # float32, or uint8 / int8 read by a DequantizeLinear
     output_dtype: str = "float32"  # float32, or uint8 / int8 written by a QuantizeLinear
+    batched: bool = True           # dimension 0 is a batch (compiled as 1, looped); else static
+    extra_inputs: list = field(default_factory=list)   # further graph inputs (float32)
+    extra_outputs: list = field(default_factory=list)  # further graph outputs
+    io_dtypes: dict = field(default_factory=dict)      # extra input / output name -> dtype
+
+    def inputs(self):
+        return [self.input_name] + self.extra_inputs
+
+    def outputs(self):
+        return [self.output_name] + self.extra_outputs
+
+    def dtype(self, name):
+        """The dtype of a graph input or output."""
+        if name == self.input_name:
+            return self.input_dtype
+        if name == self.output_name:
+            return self.output_dtype
+        return self.io_dtypes.get(name, "float32")
 
     def const(self, name):
         return self.constants[name]

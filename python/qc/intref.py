@@ -265,7 +265,7 @@ def integer_weight_bytes(doc):
     bits = 0
     for f in doc["functions"]:
         for op in f["ops"]:
-            if op["op"] == "arith.constant":
+            if op["op"] == "arith.constant" and isinstance(op["attrs"]["value"], dict):
                 t = op["attrs"]["value"]["type"]
                 w = op["attrs"].get("qc.bits", width.get(t["dtype"], 0))
                 bits += w * int(np.prod(t["shape"]))
@@ -279,7 +279,8 @@ def run(doc, x, func="qc_model", observe=None):
     if fn is None:
         raise QCError(f"graph has no function '{func}'")
     x = np.asarray(x, np.float32)
-    if len(x) > 1 and any(op["op"] in PER_SAMPLE for op in fn["ops"]):
+    batched = fn["args"][0]["type"]["shape"][0] == 1  # else static: one whole tensor
+    if batched and len(x) > 1 and any(op["op"] in PER_SAMPLE for op in fn["ops"]):
         seen = []
         outs = [run(doc, x[i:i + 1], func, observe and (lambda op, v: seen.append((op, v))))
                 for i in range(len(x))]

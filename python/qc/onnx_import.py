@@ -28,7 +28,7 @@ SUPPORTED = ("Conv", "BatchNormalization", "Relu", "Clip", "MaxPool",
              "MatMulInteger", "ConvInteger", "QLinearMatMul", "QLinearConv",
              "MatMul", "Mul", "Sub", "Div", "Erf", "Softmax", "LayerNormalization",
              "Reshape", "Transpose", "Gather", "ReduceMean", "Shape", "Slice", "Concat",
-             "Pow", "Sqrt", "ReduceSum")
+             "Pow", "Sqrt", "ReduceSum", "DynamicQuantizeLinear")
 # Ops on tensors (transformers): float32 ops, compiled through TOSA.
 TENSOR_OPS = ("MatMul", "Mul", "Sub", "Div", "Erf", "Softmax", "LayerNormalization",
               "Reshape", "Transpose", "Gather", "ReduceMean", "ReduceSum", "Pow", "Sqrt", "Slice")
@@ -170,7 +170,12 @@ def _integer_op(node, op, a, ins, constants, shapes, in_dtype, input_name):
         w_zp, _ = _int_param(node, constants, get(3))
     attrs = dict(x_zp=x_zp, x_storage=xst, w_zp=w_zp, w_storage=wst, out_dtype="int32")
     xs = shapes[x]
-    if op in ("MatMulInteger", "QLinearMatMul"):
+    if op in ("MatMulInteger", "QLinearMatMul") and w.ndim == 3 and len(xs) == 3:
+        if w.shape[0] != xs[0] or w.shape[1] != xs[2]:
+            raise QCError(f"{where}: shapes {list(xs)} x {list(w.shape)} do not multiply")
+        kind, out_shape = "int_matmul", [xs[0], xs[1], w.shape[2]]
+        attrs["weight"] = w.astype(np.int64)  # [B, K, N], one matrix per batch index
+    elif op in ("MatMulInteger", "QLinearMatMul"):
         if w.ndim != 2 or len(xs) != 2 or w.shape[0] != xs[1]:
             raise QCError(f"{where}: only [M, K] x [K, N] with constant 2-D B is supported "
                           f"(got {list(xs)} x {list(w.shape)})")
@@ -188,7 +193,7 @@ def _integer_op(node, op, a, ins, constants, shapes, in_dtype, input_name):
         hw = [conv_out(xs[2 + i], w.shape[2 + i], strides[i], pads[i], pads[2 + i], dil[i]) for i in range(2)]
         kind, out_shape = "int_conv", [xs[0], w.shape[0]] + hw
         attrs.update(weight=w.astype(np.int64), strides=strides, pads=pads, dilations=dil, group=group)
-    n_out = out_shape[1]
+    n_out = out_shape[-1] if kind == "int_matmul" else out_shape[1]
     attrs["bias"] = np.zeros(n_out, np.int64)
     if q:
         scalar = lambda i: np.asarray(constants[get(i)], np.float32).reshape(-1)
@@ -233,7 +238,7 @@ def _fold_shape_op(node, op, a, vals):
     raise QCError(f"{where}: cannot fold")
 
 
-def _tensor_op(node, op, a, ins, constants, shapes):
+def _tensor_op(node, op, a, ins, constants, shapes, batched=True):
     """A float tensor op: shape inference and its Node."""
     where = f"node '{node.name}' ({op})"
     out = node.output[0]
@@ -255,7 +260,7 @@ def _tensor_op(node, op, a, ins, constants, shapes):
         if ins[0] in constants and ins[1] in constants:
             raise QCError(f"{where}: constant-only subgraphs are not supported")
         act = sa if ins[0] not in constants else sb
-        if len(res) != len(act) or res[0] != act[0]:
+        if batched and (len(res) != len(act) or res[0] != act[0]):
             raise QCError(f"{where}: a constant of shape {sb if act is sa else sa} would broadcast "
                           f"over dimension 0, which the compiled model loops over (the batch)")
         kind, inputs, attrs = "binary", list(ins[:2]), dict(kind=op.lower())
@@ -379,15 +384,19 @@ def import_onnx(path):
     g = model.graph
     constants = {i.name: numpy_helper.to_array(i) for i in g.initializer}
     inputs = [i for i in g.input if i.name not in constants]
-    if len(inputs) != 1 or len(g.output) != 1:
-        raise QCError(f"'{path}': qc supports one input and one output, got "
-                      f"{len(inputs)} inputs and {len(g.output)} outputs")
+    if not inputs or not g.output:
+        raise QCError(f"'{path}': the model needs at least one input and one output")
+    nodes_in = _raise_dynamic_quantize(list(g.node), constants)
     inp = inputs[0]
     tt = inp.type.tensor_type
     in_dtype = {1: "float32", 2: "uint8", 3: "int8"}.get(tt.elem_type)
     if in_dtype is None:
         raise QCError(f"input '{inp.name}' must be float32, uint8 or int8")
     dims = list(tt.shape.dim)
+    # A symbolic first dimension (or 1) is the batch: compiled for 1 and
+    # looped over at run time. A fixed first dimension > 1 makes a static
+    # model: compiled for its exact shapes, run on whole tensors.
+    batched = not (dims and dims[0].HasField("dim_value") and dims[0].dim_value > 1)
     shape = []
     for i, d in enumerate(dims):
         if d.HasField("dim_value") and d.dim_value > 0:
@@ -401,9 +410,24 @@ def import_onnx(path):
                           f"('{d.dim_param}'); only the batch dimension may be dynamic")
     if not shape:
         raise QCError(f"input '{inp.name}' has no shape")
-    shape[0] = 1
+    if batched:
+        shape[0] = 1
     shapes = {inp.name: shape}
+    extra_inputs = []
+    for extra in inputs[1:]:  # further inputs: float32, static shapes like the first
+        et = extra.type.tensor_type
+        if et.elem_type != 1:
+            raise QCError(f"input '{extra.name}': further inputs must be float32")
+        es = [d.dim_value if d.HasField("dim_value") else 0 for d in et.shape.dim]
+        if batched and es:
+            es[0] = 1
+        if any(v <= 0 for v in es):
+            raise QCError(f"input '{extra.name}' needs a static shape (a symbolic first "
+                          f"dimension only with a batched first input)")
+        shapes[extra.name] = es
+        extra_inputs.append(extra.name)
     nodes = []
+    io_dtypes = {}  # dtypes of outputs that are not float32 (DynamicQuantizeLinear)
     alias = {}
     given = {}      # quantized initializers: name -> parameters
     pending = {}    # QuantizeLinear outputs -> (input, parameters, node)
@@ -412,7 +436,7 @@ def import_onnx(path):
     def name(t):
         return alias.get(t, t)
 
-    for node in g.node:
+    for node in nodes_in:
         op = node.op_type
         where = f"node '{node.name}' ({op})"
         if op not in SUPPORTED:
@@ -474,6 +498,20 @@ def import_onnx(path):
             shapes[out] = shapes[src]
             nodes.append(Node("fake_quant", out, [src], p, node.name, op))
             continue
+        if op == "DynamicQuantizeLinear":
+            if batched:
+                raise QCError(f"{where}: DynamicQuantizeLinear reduces over the whole tensor, "
+                              f"batch included: the input needs a fixed first dimension")
+            if ins[0] not in shapes:
+                raise QCError(f"{where}: its input must be an activation")
+            outs3 = list(node.output) + [""] * (3 - len(node.output))
+            shapes[outs3[0]] = shapes[ins[0]]
+            for o in outs3[1:]:
+                if o:
+                    shapes[o] = []
+            io_dtypes.update({outs3[0]: "uint8", outs3[2]: "uint8"})
+            nodes.append(Node("dynamic_quantize", outs3[0], [ins[0]], dict(outputs=outs3), node.name, op))
+            continue
         if op in INTEGER_OPS:
             nodes.append(_integer_op(node, op, a, ins, constants, shapes, in_dtype, inp.name))
             continue
@@ -488,7 +526,7 @@ def import_onnx(path):
             continue
         if op in TENSOR_OPS or (op == "Add" and (ins[0] in constants or ins[1] in constants
                                                   or shapes.get(ins[1]) != shapes.get(ins[0]))):
-            nodes.append(_tensor_op(node, op, a, ins, constants, shapes))
+            nodes.append(_tensor_op(node, op, a, ins, constants, shapes, batched))
             continue
         x = ins[0]
         if x in constants:
@@ -635,26 +673,32 @@ def import_onnx(path):
                 raise QCError(f"{where}: broadcasting Add ({xs} + {shapes[ins[1]]}) is not supported")
             shapes[out] = xs
             nodes.append(Node("add", out, ins[:2], {}, node.name, op))
-    final = name(g.output[0].name)
-    out_dtype = "float32"
-    if final in pending and final not in used_q:
-        # An integer model output: quantized on exit.
-        src, p, qnode = pending.pop(final)
-        if p["storage"] not in ("u8", "i8"):
-            raise QCError(f"node '{qnode.name}' (QuantizeLinear): output type must be uint8 or int8")
-        shapes[final] = shapes[src]
-        nodes.append(Node("quantize", final, [src], p, qnode.name, "QuantizeLinear"))
-        out_dtype = {"u8": "uint8", "i8": "int8"}[p["storage"]]
-    if shapes.get(final, [1])[0] != 1:
-        raise QCError(f"graph output '{final}' has size {shapes[final][0]} in dimension 0, which the "
-                      f"compiled model loops over (the batch): it must follow the input's batch")
+    out_dtypes = {}
+    for o in g.output:
+        final = name(o.name)
+        out_dtypes[final] = io_dtypes.get(final, "float32")
+        if final in pending and final not in used_q:
+            # An integer model output: quantized on exit.
+            src, p, qnode = pending.pop(final)
+            if p["storage"] not in ("u8", "i8"):
+                raise QCError(f"node '{qnode.name}' (QuantizeLinear): output type must be uint8 or int8")
+            shapes[final] = shapes[src]
+            nodes.append(Node("quantize", final, [src], p, qnode.name, "QuantizeLinear"))
+            out_dtypes[final] = {"u8": "uint8", "i8": "int8"}[p["storage"]]
+        if batched and shapes.get(final, [1])[0] != 1:
+            raise QCError(f"graph output '{final}' has size {shapes[final][0]} in dimension 0, which the "
+                          f"compiled model loops over (the batch): it must follow the input's batch")
     unused = set(pending) - used_q
     if unused:
         raise QCError(f"QuantizeLinear output '{sorted(unused)[0]}' is not dequantized "
                       f"(QOperator models are not supported)")
-    out = name(g.output[0].name)
-    if out not in shapes:
-        raise QCError(f"graph output '{out}' is not produced by any node")
+    outs = [name(o.name) for o in g.output]
+    for o in outs:
+        if o not in shapes:
+            raise QCError(f"graph output '{o}' is not produced by any node")
+    if len(set(outs)) != len(outs):
+        raise QCError("the same tensor is given as two graph outputs")
+    out, out_dtype = outs[0], out_dtypes[outs[0]]
     constants = {k: as_f32(v) for k, v in constants.items()}
     nodes = _fuse_linear(nodes, constants, shapes, given, out)
     int_readers = ("dequantize", "int_matmul", "int_conv")
@@ -667,11 +711,56 @@ def import_onnx(path):
                       f"(input to output), as in ONNX's node tests")
     if ints:
         out_dtype = ints[0].attrs["out_dtype"]
+    if (extra_inputs or len(outs) > 1) and in_dtype != "float32":
+        raise QCError("models with several inputs or outputs must take float32 inputs")
     for n in nodes:
         if n.op in ("quantize", "dequantize", "fake_quant") and n.attrs["axis"] == 0:
             raise QCError(f"{n.where()}: per-axis quantization along dimension 0 (the batch) "
                           f"is not supported")
-    return Graph(inp.name, shape, out, nodes, constants, shapes, given, in_dtype, out_dtype)
+    io = {o: out_dtypes[o] for o in outs[1:]}
+    return Graph(inp.name, shape, out, nodes, constants, shapes, given, in_dtype, out_dtype, batched,
+                 extra_inputs, outs[1:], io)
+
+
+def _raise_dynamic_quantize(nodes, constants):
+    """ONNX's expansion of DynamicQuantizeLinear (its function body: ReduceMin,
+    ReduceMax, Min / Max with 0, Sub, Div by 255, zero point by Sub, Div,
+    Clip, Round, Cast, then QuantizeLinear with the computed scale and zero
+    point) becomes the one op again: a QuantizeLinear needs constant
+    parameters otherwise."""
+    from onnx import helper, numpy_helper
+    prod = {o: n for n in nodes for o in n.output}
+    cval = {}
+    for n in nodes:
+        if n.op_type == "Constant":
+            cval[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    cval.update(constants)
+    is_c = lambda t, v: t in cval and np.asarray(cval[t]).size == 1 and float(np.asarray(cval[t]).reshape(-1)[0]) == v
+    out = list(nodes)
+    for q in nodes:
+        if q.op_type != "QuantizeLinear" or len(q.input) < 3 or q.input[1] in cval:
+            continue
+        x, s, z = q.input[:3]
+        get = lambda t, op: prod.get(t) if prod.get(t) is not None and prod[t].op_type == op else None
+        div = get(s, "Div")
+        rng = div and is_c(div.input[1], 255) and get(div.input[0], "Sub")
+        mx = rng and get(rng.input[0], "Max")
+        mn = rng and get(rng.input[1], "Min")
+        rmx = mx and is_c(mx.input[1], 0) and get(mx.input[0], "ReduceMax")
+        rmn = mn and is_c(mn.input[1], 0) and get(mn.input[0], "ReduceMin")
+        cast = get(z, "Cast")
+        rnd = cast and get(cast.input[0], "Round")
+        clip = rnd and get(rnd.input[0], "Clip")
+        sub = clip and is_c(clip.input[1], 0) and is_c(clip.input[2], 255) and get(clip.input[0], "Sub")
+        dz = sub and is_c(sub.input[0], 0) and get(sub.input[1], "Div")
+        if not (rmx and rmn and dz and rmx.input[0] == x and rmn.input[0] == x
+                and dz.input[0] == mn.output[0] and dz.input[1] == s):
+            continue
+        chain = {id(n) for n in (div, rng, mx, mn, rmx, rmn, cast, rnd, clip, sub, dz, q)}
+        dql = helper.make_node("DynamicQuantizeLinear", [x], [q.output[0], s, z], name=q.name)
+        first = min(i for i, n in enumerate(out) if id(n) in chain)  # where the chain starts
+        out = [dql if i == first else n for i, n in enumerate(out) if id(n) not in chain or i == first]
+    return out
 
 
 def _fuse_linear(nodes, constants, shapes, given, graph_out):
@@ -784,6 +873,15 @@ def _emit_integer(node, g, x, lines, fresh, loc):
     w = a["weight"]
     w_s, c = (w - 128, 128 - a["w_zp"]) if a["w_storage"] == "u8" else (w, -a["w_zp"])
     acc_ty = _ty(g.shapes[node.output], "i32")
+    if w.ndim == 3:  # [B, M, K] x [B, K, N]: tosa.matmul with both zero points
+        zw = a["w_zp"] - 128 if a["w_storage"] == "u8" else a["w_zp"]
+        wc, za, zb, acc = fresh(), fresh(), fresh(), fresh()
+        lines.append(f"    {wc} = arith.constant {_dense(w_s if a['w_storage'] == 'u8' else w, 'i8')} {loc}")
+        lines.append(f"    {za} = arith.constant dense<{zx}> : tensor<1xi8> {loc}")
+        lines.append(f"    {zb} = arith.constant dense<{zw}> : tensor<1xi8> {loc}")
+        lines.append(f"    {acc} = tosa.matmul {x}, {wc}, {za}, {zb} : ({_ty(in_shape, 'i8')}, "
+                     f"{_ty(w.shape, 'i8')}, tensor<1xi8>, tensor<1xi8>) -> {acc_ty} {loc}")
+        c = 0
     fn = f"({_ty(in_shape, 'i8')}, {_ty(w.shape, 'i8')}, {_ty([w.shape[0]], 'i32')}) -> {acc_ty}"
     if node.op == "int_conv":
         attrs = (f"dilations = {_arr(a['dilations'])}, group = {a['group']} : i64, input_zp = {{zx}} : i32, "
@@ -799,7 +897,8 @@ def _emit_integer(node, g, x, lines, fresh, loc):
         lines.append(f"    {r} = {op} {x}, {wc}, {bc} {{{attrs.format(zx=zx)}}} : {fn} {loc}")
         return r
 
-    acc = mac(w_s, a["bias"])
+    if w.ndim != 3:
+        acc = mac(w_s, a["bias"])
     if c:
         ones = mac(np.full(w.shape, 1 if c > 0 else -1), np.zeros(w.shape[0], np.int64))
         r, t = fresh(), fresh()
@@ -811,7 +910,8 @@ def _emit_integer(node, g, x, lines, fresh, loc):
     if "multiplier" not in a:
         return acc
     m = a["multiplier"]
-    deq = dict(storage="i32", axis=1 if len(set(m)) > 1 else -1, zero_point=[0] * len(m),
+    chan = len(g.shapes[node.output]) - 1 if node.op == "int_matmul" else 1
+    deq = dict(storage="i32", axis=chan if len(set(m)) > 1 else -1, zero_point=[0] * len(m),
                scale=m if len(set(m)) > 1 else m[:1])
     f, q = fresh(), fresh()
     out_shape = g.shapes[node.output]
@@ -820,6 +920,64 @@ def _emit_integer(node, g, x, lines, fresh, loc):
     lines.append(f"    {q} = qc.quantize {f} {{qtype = {qtype(yq)}}} : {_ty(out_shape)} -> "
                  f"{_ty(out_shape, 'i8')} {loc}")
     return _flip(lines, fresh, q, out_shape, loc) if a["y_storage"] == "u8" else q
+
+
+def _emit_dynamic_quantize(node, g, x, lines, fresh, loc):
+    """DynamicQuantizeLinear as ONNX defines it, in float32: x_min = min(0,
+    min x), x_max = max(0, max x), scale = (x_max - x_min) / 255, zero point
+    = clip(round(-x_min / scale), 0, 255), y = clip(round(x / scale) + zp,
+    0, 255), rounding half to even; uint8 results as i8 bit patterns."""
+    shape = g.shapes[node.inputs[0]]
+    ty = _ty(shape)
+    red = {}
+    for kind in ("min", "max"):
+        v, cur = x, list(shape)
+        for ax in range(len(shape)):
+            nxt = list(cur)
+            nxt[ax] = 1
+            r = fresh()
+            lines.append(f"    {r} = tosa.reduce_{kind} {v} {{axis = {ax} : i32}} : ({_ty(cur)}) -> {_ty(nxt)} {loc}")
+            v, cur = r, nxt
+        idx = fresh()
+        lines.append(f"    {idx} = arith.constant 0 : index {loc}")
+        e = fresh()
+        lines.append(f"    {e} = tensor.extract {v}[{', '.join([idx] * len(shape))}] : {_ty(cur)} {loc}")
+        red[kind] = e
+    c = {}
+    for name, val in (("zero", "0.0"), ("q", "2.550000e+02")):
+        c[name] = fresh()
+        lines.append(f"    {c[name]} = arith.constant {val} : f32 {loc}")
+
+    def f(text):
+        v = fresh()
+        lines.append(f"    {v} = {text} {loc}")
+        return v
+    zero, q255 = c["zero"], c["q"]
+    mn = f(f"arith.minimumf {red['min']}, {zero} : f32")
+    mx = f(f"arith.maximumf {red['max']}, {zero} : f32")
+    rng = f(f"arith.subf {mx}, {mn} : f32")
+    scale = f(f"arith.divf {rng}, {q255} : f32")
+    neg = f(f"arith.subf {zero}, {mn} : f32")
+    izp = f(f"arith.divf {neg}, {scale} : f32")
+    top = f(f"arith.minimumf {izp}, {q255} : f32")
+    zp = f(f"arith.maximumf {f(f'math.roundeven {top} : f32')}, {zero} : f32")
+    empty = f(f"tensor.empty() : {_ty(shape, 'i8')}")
+    dims = ", ".join(f"d{i}" for i in range(len(shape)))
+    amap = f"affine_map<({dims}) -> ({dims})>"
+    y, par = fresh(), '"parallel"'
+    lines.append(
+        f"    {y} = linalg.generic {{indexing_maps = [{amap}, {amap}], iterator_types = "
+        f"[{', '.join([par] * len(shape))}]}} ins({x} : {ty}) outs({empty} : {_ty(shape, 'i8')}) {{\n"
+        f"    ^bb0(%a: f32, %o: i8):\n"
+        f"      %d = arith.divf %a, {scale} : f32\n      %r = math.roundeven %d : f32\n"
+        f"      %s = arith.addf %r, {zp} : f32\n      %lo = arith.maximumf %s, {c['zero']} : f32\n"
+        f"      %hi = arith.minimumf %lo, {c['q']} : f32\n      %i = arith.fptoui %hi : f32 to i8\n"
+        f"      linalg.yield %i : i8\n    }} -> {_ty(shape, 'i8')} {loc}")
+    ys = f(f"tensor.from_elements {scale} : tensor<f32>")
+    zi = f(f"arith.fptoui {zp} : f32 to i8")
+    yz = f(f"tensor.from_elements {zi} : tensor<i8>")
+    outs = node.attrs["outputs"]
+    return y, {k: v for k, v in ((outs[1], ys), (outs[2], yz)) if k}
 
 
 TENSOR_EMIT = ("binary", "matmul", "linear", "erf", "softmax", "layer_norm", "reshape", "transpose",
@@ -974,6 +1132,7 @@ def to_mlir(g, func_name="qc_model"):
     """Emits the float graph as MLIR (func + qc / tosa / tensor ops)."""
     lines = []
     ids = {g.input_name: "%input"}
+    ids.update({name: f"%input{k}" for k, name in enumerate(g.extra_inputs, 1)})
     n = [0]
 
     def fresh():
@@ -1035,6 +1194,9 @@ def to_mlir(g, func_name="qc_model"):
                          f"{_ty(g.input_shape, 'i8')} -> {out_ty} {loc}")
         elif node.op in ("int_matmul", "int_conv"):
             v = _emit_integer(node, g, args[0], lines, fresh, loc)
+        elif node.op == "dynamic_quantize":
+            v, extra = _emit_dynamic_quantize(node, g, args[0], lines, fresh, loc)
+            ids.update(extra)
         elif node.op in TENSOR_EMIT:
             v = _Tosa(lines, fresh, loc).emit(node, g, args)
         elif node.op == "tanh":
@@ -1049,12 +1211,15 @@ def to_mlir(g, func_name="qc_model"):
             raise QCError(f"{node.where()}: no MLIR form for '{node.op}'")
         ids[node.output] = v
     elt = {"float32": "f32", "uint8": "i8", "int8": "i8", "int32": "i32"}
-    in_ty = _ty(g.input_shape, elt[g.input_dtype])
-    out_ty = _ty(g.shapes[g.output_name], elt[g.output_dtype])
-    head = (f"func.func @{func_name}(%input: {in_ty} loc({_str(g.input_name)})) -> {out_ty} "
+    args = [f"{ids[i]}: {_ty(g.input_shape if i == g.input_name else g.shapes[i], elt[g.dtype(i)])} "
+            f"loc({_str(i)})" for i in g.inputs()]
+    out_tys = [_ty(g.shapes[o], elt[g.dtype(o)]) for o in g.outputs()]
+    res = out_tys[0] if len(out_tys) == 1 else f"({', '.join(out_tys)})"
+    head = (f"func.func @{func_name}({', '.join(args)}) -> {res} "
             f"attributes {{llvm.emit_c_interface}} {{")
     body = "\n".join(lines)
     # Every op has an explicit location, so no stage's IR mentions the
     # (temporary) path of the file it was parsed from.
-    return (f"module {{\n  {head}\n{body}\n    return {ids[g.output_name]} : {out_ty} loc(unknown)\n"
+    return (f"module {{\n  {head}\n{body}\n    return {', '.join(ids[o] for o in g.outputs())} : "
+            f"{', '.join(out_tys)} loc(unknown)\n"
             f"  }} loc({_str(func_name)})\n}} loc(unknown)\n")

@@ -39,35 +39,63 @@ class CompiledModel:
                 raise QCError(f"cannot load '{lib}': {e}")
             self.fn = self.lib.qc_model_run
             self.fn.restype = ctypes.c_int
-            self.fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
-        self.in_shape = self.manifest["input"]["shape"][1:]
-        self.out_shape = self.manifest["output"]["shape"][1:]
-        self.in_dtype = np.dtype(self.manifest["input"].get("dtype", "float32"))
-        self.out_dtype = np.dtype(self.manifest["output"].get("dtype", "float32"))
+        m = self.manifest
+        self.batched = m.get("batched", True)
+        lead = 1 if self.batched else 0  # a static model runs on whole tensors
+        self.ins = m.get("inputs") or [m["input"]]
+        self.outs = m.get("outputs") or [m["output"]]
+        if not self.emulated:
+            self.fn.argtypes = [ctypes.c_void_p] * (len(self.ins) + len(self.outs)) + [ctypes.c_int64]
+        self.in_shapes = [e["shape"][lead:] for e in self.ins]
+        self.out_shapes = [e["shape"][lead:] for e in self.outs]
+        self.in_shape, self.out_shape = self.in_shapes[0], self.out_shapes[0]
+        self.in_dtype = np.dtype(self.ins[0].get("dtype", "float32"))
+        self.out_dtype = np.dtype(self.outs[0].get("dtype", "float32"))
 
-    def __call__(self, x):
-        x = np.asarray(x)
-        if x.dtype != self.in_dtype:
-            raise QCError(f"input has dtype {x.dtype}, the model takes {self.in_dtype}")
-        if x.ndim != len(self.in_shape) + 1 or list(x.shape[1:]) != list(self.in_shape):
-            raise QCError(f"input has shape {list(x.shape)}, the model takes "
-                          f"[N, {', '.join(map(str, self.in_shape))}]")
-        x = np.ascontiguousarray(x)
-        y = np.empty([x.shape[0]] + list(self.out_shape), dtype=self.out_dtype)
+    def __call__(self, *xs):
+        """Runs the model: one array per input, in graph order; returns the
+        output array, or a tuple of them for several outputs."""
+        if len(xs) != len(self.ins):
+            raise QCError(f"the model takes {len(self.ins)} input(s) "
+                          f"({', '.join(e['name'] for e in self.ins)}), got {len(xs)}")
+        args, batch = [], None
+        for e, shape, x in zip(self.ins, self.in_shapes, xs):
+            x = np.asarray(x)
+            want = np.dtype(e.get("dtype", "float32"))
+            if x.dtype != want:
+                raise QCError(f"input '{e['name']}' has dtype {x.dtype}, the model takes {want}")
+            if not self.batched:
+                if list(x.shape) != list(shape):
+                    raise QCError(f"input '{e['name']}' has shape {list(x.shape)}, the model takes "
+                                  f"exactly {list(shape)} (static shapes)")
+                x = x[None]
+            elif x.ndim != len(shape) + 1 or list(x.shape[1:]) != list(shape):
+                raise QCError(f"input has shape {list(x.shape)}, the model takes "
+                              f"[N, {', '.join(map(str, shape))}]")
+            if batch is not None and len(x) != batch:
+                raise QCError(f"inputs have different batch sizes ({batch} and {len(x)})")
+            batch = len(x)
+            args.append(np.ascontiguousarray(x))
+        ys = [np.empty([batch] + list(shape), dtype=np.dtype(e.get("dtype", "float32")))
+              for e, shape in zip(self.outs, self.out_shapes)]
         if self.emulated:
-            return self._emulate(x, y)
-        if self.fn(x.ctypes.data, y.ctypes.data, x.shape[0]) != 0:
+            self._emulate(args, ys, batch)
+        elif self.fn(*[a.ctypes.data for a in args + ys], batch) != 0:
             raise QCError("the compiled model rejected its arguments")
-        return y
+        if not self.batched:
+            ys = [y[0] for y in ys]
+        return ys[0] if len(ys) == 1 else tuple(ys)
 
-    def _emulate(self, x, y):
+    def _emulate(self, xs, ys, batch):
         with tempfile.TemporaryDirectory(prefix="qc-run-") as d:
-            xin, yout = Path(d) / "in.bin", Path(d) / "out.bin"
-            xin.write_bytes(x.tobytes())
+            ins = [Path(d) / f"in{k}.bin" for k in range(len(xs))]
+            outs = [Path(d) / f"out{k}.bin" for k in range(len(ys))]
+            for p, x in zip(ins, xs):
+                p.write_bytes(x.tobytes())
             p = subprocess.run([self.qemu, "-L", f"/usr/{self.target}-linux-gnu",
-                                str(self.dir / "qc_run"), str(xin), str(yout), str(x.shape[0])],
+                                str(self.dir / "qc_run"), *map(str, ins + outs), str(batch)],
                                capture_output=True, text=True)
             if p.returncode != 0:
                 raise QCError(f"{self.target} model under qemu failed: {p.stderr.strip()}")
-            y[...] = np.frombuffer(yout.read_bytes(), dtype=y.dtype).reshape(y.shape)
-        return y
+            for p, y in zip(outs, ys):
+                y[...] = np.frombuffer(p.read_bytes(), dtype=y.dtype).reshape(y.shape)

@@ -1,6 +1,8 @@
 """CLI contract: every flag documented."""
 import re
 
+import numpy as np
+
 from conftest import run_qc
 
 
@@ -59,3 +61,52 @@ def test_bench_prints_the_median_last(compiled):
     assert re.search(r"runs +\d+ \(batch 2, 1 thread\)", p.stdout)
     bad = run_qc("bench", compiled("kws_mlp"), "--batch", "0", check=False)
     assert bad.returncode == 1 and "--batch must be at least 1" in bad.stderr
+
+
+def test_run_binds_several_inputs_and_outputs_in_graph_order(tmp_path):
+    """qc run --input A --input B --output Y0 --output Y1 ...: a static model
+    (fixed first dimension) with two inputs and three outputs of their own
+    dtypes (DynamicQuantizeLinear: uint8, float32 scalar, uint8 scalar)."""
+    import onnx
+    from onnx import TensorProto, helper
+    nodes = [helper.make_node("Add", ["a", "b"], ["s"], name="add"),
+             helper.make_node("DynamicQuantizeLinear", ["s"], ["q", "scale", "zp"], name="dq")]
+    g = helper.make_graph(nodes, "t",
+                          [helper.make_tensor_value_info(n, TensorProto.FLOAT, [3, 4]) for n in "ab"],
+                          [helper.make_tensor_value_info("q", TensorProto.UINT8, [3, 4]),
+                           helper.make_tensor_value_info("scale", TensorProto.FLOAT, []),
+                           helper.make_tensor_value_info("zp", TensorProto.UINT8, [])])
+    m = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), str(m))
+    out = tmp_path / "o"
+    run_qc("compile", m, "-o", out)
+    header = (out / "qc_model.h").read_text()
+    assert ("int qc_model_run(const float *input0, const float *input1, uint8_t *output0, "
+            "float *output1, uint8_t *output2, int64_t batch);") in header
+    rng = np.random.default_rng(0)
+    a, b = (rng.normal(size=(3, 4)).astype(np.float32) for _ in range(2))
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "b.npy", b)
+    ys = [tmp_path / f"y{k}.npy" for k in range(3)]
+    run_qc("run", out, "--input", tmp_path / "a.npy", "--input", tmp_path / "b.npy",
+           *[x for y in ys for x in ("--output", y)])
+    q, scale, zp = (np.load(y) for y in ys)
+    # ONNX's definition, in float32 (onnx/backend/test/case/node/dynamicquantizelinear.py).
+    s = a + b
+    lo, hi = np.minimum(np.float32(0), s.min()), np.maximum(np.float32(0), s.max())
+    want_scale = np.float32((hi - lo) / np.float32(255))
+    want_zp = np.uint8(np.clip(np.rint((np.float32(0) - lo) / want_scale), 0, 255))
+    want_q = np.clip(np.rint(s / want_scale) + want_zp, 0, 255).astype(np.uint8)
+    assert q.dtype == np.uint8 and scale.dtype == np.float32 and zp.dtype == np.uint8
+    assert scale.shape == () and zp.shape == ()
+    assert scale == want_scale and zp == want_zp
+    np.testing.assert_array_equal(q, want_q)
+    p = run_qc("run", out, "--input", tmp_path / "a.npy", "--output", ys[0], check=False)
+    assert p.returncode == 1 and "the model has 2 input(s) (a, b): give --input 2 time(s), got 1" in p.stderr
+    p = run_qc("run", out, "--input", tmp_path / "a.npy", "--input", tmp_path / "a.npy",
+               "--output", ys[0], check=False)
+    assert p.returncode == 1 and "the model has 3 output(s) (q, scale, zp)" in p.stderr
+    np.save(tmp_path / "c.npy", np.zeros((2, 4), np.float32))
+    p = run_qc("run", out, "--input", tmp_path / "c.npy", "--input", tmp_path / "b.npy",
+               *[x for y in ys for x in ("--output", y)], check=False)
+    assert p.returncode == 1 and "exactly [3, 4] (static shapes)" in p.stderr

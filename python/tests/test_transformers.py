@@ -42,7 +42,7 @@ def test_tiny_vit_integer_only(name, tmp_path):
     run_qc("compile", model_path(name), "--calib", model_path("tiny_vit", "_calib_x.npy"),
            "--integer-only", "-o", out)
     got, acc = _accuracy(out)
-    assert abs(acc - FLOAT_ACC) <= 1.0, acc  # measured 94.85 for both files
+    assert abs(acc - FLOAT_ACC) <= 1.0, acc  # measured 94.80 for both files
     x, _ = load_test_data("tiny_vit")
     ref = intref.run(intref.load(out / "graph.json"), x[:500])
     np.testing.assert_array_equal(got[:500], ref)
