@@ -358,7 +358,9 @@ def _tensor_op(node, op, a, ins, constants, shapes, batched=True):
         if ins[1] not in constants:
             raise QCError(f"{where}: axes must be constant")
         axes = sorted(int(v) % len(sx) for v in np.asarray(constants[ins[1]]).reshape(-1))
-        if 0 in axes:
+        if not axes and not a.get("noop_with_empty_axes", 0):
+            axes = list(range(len(sx)))  # empty axes: reduce everything
+        if 0 in axes and batched:
             raise QCError(f"{where}: reducing dimension 0 (the batch) is not supported")
         keep = bool(a.get("keepdims", 1))
         res = [1 if i in axes else d for i, d in enumerate(sx)] if keep else \
