@@ -31,6 +31,19 @@ def ConvertQCToLinalg : Pass<"convert-qc-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::tosa::TosaDialect"];
 }
 
+def QCFuseElementwise : Pass<"qc-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise linalg ops, never into reductions";
+  let description = [{
+    Upstream `linalg-fuse-elementwise-ops` also fuses an elementwise producer
+    into a contraction or a row reduction that reads it, which then
+    recomputes the producer once per use: a requantize fused into the next
+    matmul ran K-fold (tiny_vit's int8 build spent most of its time there).
+    This pass fuses only into consumers without reduction loops, and only
+    producers with a single use.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def QCMemrefCopyToLinalg : Pass<"qc-memref-copy-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

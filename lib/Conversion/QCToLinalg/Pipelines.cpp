@@ -14,7 +14,7 @@ static const char kLowerToLLVM[] =
     "func.func(tosa-to-linalg-named,tosa-to-tensor,tosa-to-linalg),"
     "tosa-to-arith{include-apply-rescale=true},"
     "canonicalize,"
-    "func.func(linalg-fuse-elementwise-ops),"
+    "func.func(qc-fuse-elementwise),"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
