@@ -205,9 +205,38 @@ LogicalResult lowerGemmWith(GemmOp op, ArrayRef<T> w, ArrayRef<T> bias) {
       b, loc, RankedTensorType::get({k, n}, wTy.getElementType()), wt);
   auto outTy = op.getOutput().getType();
   Value init = biasInit(b, loc, outTy, bias, {0});
-  Value r = linalg::MatmulOp::create(b, loc, TypeRange{outTy},
-                                     ValueRange{op.getInput(), wc},
-                                     ValueRange{init})
+  // Loops (m, k, n) with n innermost: the weight row w[k, :] and the
+  // accumulator row are contiguous there, so the loop vectorizes (the named
+  // matmul's (m, n, k) order leaves a strided scalar reduction innermost).
+  // Each output still sums over k in order, so float results are unchanged.
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m = getAffineDimExpr(0, ctx), kk = getAffineDimExpr(1, ctx),
+             nn = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, kk}, ctx),
+                                 AffineMap::get(3, 0, {kk, nn}, ctx),
+                                 AffineMap::get(3, 0, {m, nn}, ctx)};
+  SmallVector<utils::IteratorType> iters = {utils::IteratorType::parallel,
+                                            utils::IteratorType::reduction,
+                                            utils::IteratorType::parallel};
+  Type accTy = outTy.getElementType();
+  Value r = linalg::GenericOp::create(
+                b, loc, TypeRange{outTy}, ValueRange{op.getInput(), wc},
+                ValueRange{init}, maps, iters, "", "",
+                [&](OpBuilder &nb, Location nl, ValueRange a) {
+                  Value x = a[0], w = a[1];
+                  Value prod;
+                  if (isa<FloatType>(accTy)) {
+                    prod = arith::MulFOp::create(nb, nl, x, w);
+                    linalg::YieldOp::create(
+                        nb, nl, Value(arith::AddFOp::create(nb, nl, a[2], prod)));
+                    return;
+                  }
+                  x = arith::ExtSIOp::create(nb, nl, accTy, x);
+                  w = arith::ExtSIOp::create(nb, nl, accTy, w);
+                  prod = arith::MulIOp::create(nb, nl, x, w);
+                  linalg::YieldOp::create(
+                      nb, nl, Value(arith::AddIOp::create(nb, nl, a[2], prod)));
+                })
                 .getResult(0);
   op.replaceAllUsesWith(r);
   op.erase();

@@ -29,12 +29,19 @@ func.func @depthwise(%x: tensor<1x2x3x3xi8>) -> tensor<1x2x1x1xi32> {
 
 // -----
 
-// The weight is transposed to [K, N] at compile time.
+// The weight is transposed to [K, N] at compile time; loops (m, k, n), n
+// innermost, so the weight and accumulator rows are contiguous there.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[WM:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-LABEL: func @gemm
 // CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[}}1, 3], [2, 4]]> : tensor<2x2xi8>
 // CHECK-DAG: %[[B:.*]] = arith.constant dense<[-3, -7]> : tensor<2xi32>
 // CHECK: %[[INIT:.*]] = linalg.broadcast ins(%[[B]] : tensor<2xi32>) outs({{.*}}) dimensions = [0]
-// CHECK: linalg.matmul ins(%arg0, %[[W]] : tensor<1x2xi8>, tensor<2x2xi8>) outs(%[[INIT]] : tensor<1x2xi32>)
+// CHECK: linalg.generic {indexing_maps = [#[[A]], #[[WM]], #[[C]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%arg0, %[[W]] : tensor<1x2xi8>, tensor<2x2xi8>) outs(%[[INIT]] : tensor<1x2xi32>)
+// CHECK: arith.extsi
+// CHECK: arith.muli
+// CHECK: arith.addi
 func.func @gemm(%x: tensor<1x2xi8>) -> tensor<1x2xi32> {
   %w = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
   %b = arith.constant dense<0> : tensor<2xi32>
@@ -97,7 +104,7 @@ func.func @pools(%x: tensor<1x1x4x4xi8>) -> (tensor<1x1x2x2xi8>, tensor<1x1x2x2x
 // CHECK: linalg.pooling_nchw_max {{.*}} -> tensor<1x1x1x1xf32>
 // CHECK: linalg.pooling_nchw_sum
 // CHECK: arith.divf
-// CHECK: linalg.matmul ins({{.*}} : tensor<1x1xf32>, tensor<1x2xf32>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]} ins({{.*}} : tensor<1x1xf32>, tensor<1x2xf32>)
 func.func @float_ops(%x: tensor<1x1x2x2xf32>) -> (tensor<1x1x1x1xf32>, tensor<1x1x1x1xf32>, tensor<1x2xf32>) {
   %w = arith.constant dense<1.0> : tensor<1x1x3x3xf32>
   %b = arith.constant dense<0.5> : tensor<1xf32>
