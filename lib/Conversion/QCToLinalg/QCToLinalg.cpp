@@ -138,6 +138,37 @@ Value biasInit(OpBuilder &b, Location loc, RankedTensorType outTy,
   return linalg::BroadcastOp::create(b, loc, bc, init, dims).getResult()[0];
 }
 
+/// out += x * w as a linalg.generic over `dims` loops with the given maps
+/// (x, w, out) and iterators; integer operands widen to the accumulator
+/// type. The loop order is the dims order: callers put a contiguous
+/// parallel output dimension innermost so that the loop vectorizes.
+Value macGeneric(OpBuilder &b, Location loc, Value x, Value w, Value init,
+                 unsigned dims, ArrayRef<SmallVector<AffineExpr>> exprs,
+                 ArrayRef<utils::IteratorType> iters) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps;
+  for (const auto &e : exprs)
+    maps.push_back(AffineMap::get(dims, 0, e, ctx));
+  Type accTy = cast<RankedTensorType>(init.getType()).getElementType();
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{x, w},
+             ValueRange{init}, maps, iters, "", "",
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value xv = a[0], wv = a[1], sum;
+               if (isa<FloatType>(accTy)) {
+                 sum = arith::AddFOp::create(
+                     nb, nl, a[2], arith::MulFOp::create(nb, nl, xv, wv));
+               } else {
+                 xv = arith::ExtSIOp::create(nb, nl, accTy, xv);
+                 wv = arith::ExtSIOp::create(nb, nl, accTy, wv);
+                 sum = arith::AddIOp::create(
+                     nb, nl, a[2], arith::MulIOp::create(nb, nl, xv, wv));
+               }
+               linalg::YieldOp::create(nb, nl, sum);
+             })
+      .getResult(0);
+}
+
 template <typename T>
 LogicalResult lowerConvWith(Conv2DOp op, ArrayRef<T> w, ArrayRef<T> bias,
                             TypedAttr padValue) {
@@ -148,23 +179,34 @@ LogicalResult lowerConvWith(Conv2DOp op, ArrayRef<T> w, ArrayRef<T> bias,
   int64_t c = op.getInput().getType().getDimSize(1), g = op.getGroup();
   Value in = padNCHW(b, loc, op.getInput(), op.getPads(), padValue);
   Value init = biasInit(b, loc, outTy, bias, {0, 2, 3});
-  auto strides = b.getI64VectorAttr(op.getStrides());
-  auto dilations = b.getI64VectorAttr(op.getDilations());
+  // Loops (n, f, [c,] kh, kw, oh, ow): each output sums over c, kh, kw in
+  // the named convolution's order (float results unchanged), and the
+  // innermost loop runs along an output row, contiguous, so it vectorizes.
+  ArrayRef<int64_t> st = op.getStrides(), dl = op.getDilations();
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  using It = utils::IteratorType;
   Value r;
   if (g == 1) {
     Value wc = createConstant(b, loc, wTy, w);
-    r = linalg::Conv2DNchwFchwOp::create(b, loc, TypeRange{outTy},
-                                         ValueRange{in, wc}, ValueRange{init},
-                                         strides, dilations)
-            .getResult(0);
+    // n=0 f=1 c=2 kh=3 kw=4 oh=5 ow=6
+    SmallVector<AffineExpr> xm = {d(0), d(2), d(5) * st[0] + d(3) * dl[0],
+                                  d(6) * st[1] + d(4) * dl[1]};
+    r = macGeneric(b, loc, in, wc, init, 7,
+                   {xm, {d(1), d(2), d(3), d(4)}, {d(0), d(1), d(5), d(6)}},
+                   {It::parallel, It::parallel, It::reduction, It::reduction,
+                    It::reduction, It::parallel, It::parallel});
   } else if (g == c && wTy.getDimSize(0) == c) {
     auto chw = RankedTensorType::get(
         {c, wTy.getDimSize(2), wTy.getDimSize(3)}, wTy.getElementType());
     Value wc = createConstant(b, loc, chw, w);
-    r = linalg::DepthwiseConv2DNchwChwOp::create(
-            b, loc, TypeRange{outTy}, ValueRange{in, wc}, ValueRange{init},
-            strides, dilations)
-            .getResult(0);
+    // n=0 f=1 kh=2 kw=3 oh=4 ow=5
+    SmallVector<AffineExpr> xm = {d(0), d(1), d(4) * st[0] + d(2) * dl[0],
+                                  d(5) * st[1] + d(3) * dl[1]};
+    r = macGeneric(b, loc, in, wc, init, 6,
+                   {xm, {d(1), d(2), d(3)}, {d(0), d(1), d(4), d(5)}},
+                   {It::parallel, It::parallel, It::reduction, It::reduction,
+                    It::parallel, It::parallel});
   } else {
     return op.emitError() << "grouped convolution with group " << g
                           << " is not supported (only 1 or depthwise)";
@@ -210,34 +252,11 @@ LogicalResult lowerGemmWith(GemmOp op, ArrayRef<T> w, ArrayRef<T> bias) {
   // matmul's (m, n, k) order leaves a strided scalar reduction innermost).
   // Each output still sums over k in order, so float results are unchanged.
   MLIRContext *ctx = b.getContext();
-  AffineExpr m = getAffineDimExpr(0, ctx), kk = getAffineDimExpr(1, ctx),
-             nn = getAffineDimExpr(2, ctx);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {m, kk}, ctx),
-                                 AffineMap::get(3, 0, {kk, nn}, ctx),
-                                 AffineMap::get(3, 0, {m, nn}, ctx)};
-  SmallVector<utils::IteratorType> iters = {utils::IteratorType::parallel,
-                                            utils::IteratorType::reduction,
-                                            utils::IteratorType::parallel};
-  Type accTy = outTy.getElementType();
-  Value r = linalg::GenericOp::create(
-                b, loc, TypeRange{outTy}, ValueRange{op.getInput(), wc},
-                ValueRange{init}, maps, iters, "", "",
-                [&](OpBuilder &nb, Location nl, ValueRange a) {
-                  Value x = a[0], w = a[1];
-                  Value prod;
-                  if (isa<FloatType>(accTy)) {
-                    prod = arith::MulFOp::create(nb, nl, x, w);
-                    linalg::YieldOp::create(
-                        nb, nl, Value(arith::AddFOp::create(nb, nl, a[2], prod)));
-                    return;
-                  }
-                  x = arith::ExtSIOp::create(nb, nl, accTy, x);
-                  w = arith::ExtSIOp::create(nb, nl, accTy, w);
-                  prod = arith::MulIOp::create(nb, nl, x, w);
-                  linalg::YieldOp::create(
-                      nb, nl, Value(arith::AddIOp::create(nb, nl, a[2], prod)));
-                })
-                .getResult(0);
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  using It = utils::IteratorType;
+  Value r = macGeneric(b, loc, op.getInput(), wc, init, 3,
+                       {{d(0), d(1)}, {d(1), d(2)}, {d(0), d(2)}},
+                       {It::parallel, It::reduction, It::parallel});
   op.replaceAllUsesWith(r);
   op.erase();
   return success();
