@@ -84,7 +84,8 @@ def run_node(node, env, consts):
     # run), so shapes are the compiled ones, batch 1.
     if node.op == "binary":
         y = val(node.inputs[1])
-        f = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide}[a["kind"]]
+        f = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+             "pow": np.power}[a["kind"]]
         return f(x, y).astype(np.float32)
     if node.op == "matmul":
         return np.matmul(x, val(node.inputs[1])).astype(np.float32)
@@ -100,10 +101,12 @@ def run_node(node, env, consts):
         e = np.exp(x - x.max(axis=-1, keepdims=True))
         return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
     if node.op == "layer_norm":
+        shape = x.shape
+        x = x.reshape(shape[:a.get("axis", x.ndim - 1)] + (-1,))  # trailing dims flattened
         mu = x.mean(axis=-1, keepdims=True, dtype=np.float32)
         var = ((x - mu) ** 2).mean(axis=-1, keepdims=True, dtype=np.float32)
         y = (x - mu) / np.sqrt(var + np.float32(a["epsilon"]))
-        return (y * val(node.inputs[1]) + val(node.inputs[2])).astype(np.float32)
+        return (y * val(node.inputs[1]) + val(node.inputs[2])).astype(np.float32).reshape(shape)
     if node.op == "reshape":
         return x.reshape(a["shape"])
     if node.op == "transpose":

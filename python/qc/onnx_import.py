@@ -247,11 +247,13 @@ def _tensor_op(node, op, a, ins, constants, shapes, batched=True):
         if i not in shapes and i not in constants:
             raise QCError(f"{where}: input '{i}' is not produced by any earlier node")
     shape = lambda i: list(shapes[i]) if i in shapes else list(np.asarray(constants[i]).shape)
-    if ins[0] in constants and op not in ("Add", "Mul", "Sub", "Div"):
+    scalar_pow = op == "Pow" and ins[1] in constants and np.asarray(constants[ins[1]]).size == 1
+    binary = op in ("Add", "Mul", "Sub", "Div") or (op == "Pow" and not scalar_pow)
+    if ins[0] in constants and not binary:
         raise QCError(f"{where}: constant-only subgraphs are not supported")
     x = ins[0]
     attrs = {}
-    if op in ("Add", "Mul", "Sub", "Div"):
+    if binary:  # elementwise with broadcasting (Pow: a tensor exponent)
         sa, sb = shape(ins[0]), shape(ins[1])
         try:
             res = list(np.broadcast_shapes(tuple(sa), tuple(sb)))
@@ -276,8 +278,6 @@ def _tensor_op(node, op, a, ins, constants, shapes, batched=True):
     elif op in ("Erf", "Sqrt"):
         res, kind, inputs = shape(x), op.lower(), [x]
     elif op == "Pow":
-        if ins[1] not in constants or np.asarray(constants[ins[1]]).size != 1:
-            raise QCError(f"{where}: only a constant scalar exponent is supported")
         res, kind, inputs = shape(x), "pow", [x]
         attrs = dict(exponent=float(np.asarray(constants[ins[1]]).reshape(-1)[0]))
     elif op == "Softmax":
@@ -286,23 +286,29 @@ def _tensor_op(node, op, a, ins, constants, shapes, batched=True):
             raise QCError(f"{where}: only softmax over the last axis is supported")
         res, kind, inputs = shape(x), "softmax", [x]
     elif op == "LayerNormalization":
-        axis = a.get("axis", -1)
-        if axis not in (-1, len(shape(x)) - 1):
-            raise QCError(f"{where}: only LayerNormalization over the last axis is supported")
-        if len(node.output) > 1 and any(node.output[1:]):
-            raise QCError(f"{where}: mean / inv_std_dev outputs are not supported")
+        sx = shape(x)
+        axis = a.get("axis", -1) % len(sx)
+        if axis == 0 and batched:
+            raise QCError(f"{where}: normalizing over dimension 0 (the batch) needs a fixed first "
+                          f"dimension")
+        stats = [o for o in node.output[1:3]]
+        for o in stats:  # Mean, InvStdDev: the normalized dims kept as 1
+            if o:
+                shapes[o] = sx[:axis] + [1] * (len(sx) - axis)
         for p in ins[1:3]:
             if p and p not in constants:
                 raise QCError(f"{where}: scale and bias must be initializers")
-        c = shape(x)[-1]
-        gamma = np.asarray(constants[ins[1]], np.float32).reshape(-1)
-        beta = (np.asarray(constants[ins[2]], np.float32).reshape(-1) if len(ins) > 2 and ins[2]
-                else np.zeros(c, np.float32))
-        if gamma.size != c or beta.size != c:
-            raise QCError(f"{where}: scale / bias must have {c} entries")
+        norm = sx[axis:]  # normalized over the trailing dims, flattened
+        c = int(np.prod(norm))
+        try:
+            gamma = np.broadcast_to(np.asarray(constants[ins[1]], np.float32), norm).reshape(-1)
+            beta = (np.broadcast_to(np.asarray(constants[ins[2]], np.float32), norm).reshape(-1)
+                    if len(ins) > 2 and ins[2] else np.zeros(c, np.float32))
+        except ValueError:
+            raise QCError(f"{where}: scale / bias do not broadcast to the normalized shape {norm}")
         constants[f"{out}::scale"], constants[f"{out}::bias"] = gamma, beta
-        res, kind, inputs = shape(x), "layer_norm", [x, f"{out}::scale", f"{out}::bias"]
-        attrs = dict(epsilon=float(a.get("epsilon", 1e-5)))
+        res, kind, inputs = sx, "layer_norm", [x, f"{out}::scale", f"{out}::bias"]
+        attrs = dict(epsilon=float(a.get("epsilon", 1e-5)), axis=axis, stats=stats)
     elif op == "Reshape":
         if ins[1] not in constants:
             raise QCError(f"{where}: the target shape must be constant")
@@ -661,8 +667,13 @@ def import_onnx(path):
             axis = a.get("axis", 1)
             if axis < 0:
                 axis += len(xs)
+            if axis != 1 and not batched:  # static shapes: any axis is a reshape
+                shapes[out] = [int(np.prod(xs[:axis])), int(np.prod(xs[axis:]))]
+                nodes.append(Node("reshape", out, [x], dict(shape=shapes[out]), node.name, op))
+                continue
             if axis != 1:
-                raise QCError(f"{where}: only Flatten with axis 1 is supported")
+                raise QCError(f"{where}: only Flatten with axis 1 is supported (any axis with a "
+                              f"fixed first dimension)")
             shapes[out] = [xs[0], int(np.prod(xs[1:]))]
             nodes.append(Node("flatten", out, [x], {}, node.name, op))
         elif op == "Tanh":
@@ -1108,9 +1119,28 @@ class _Tosa:
             return self.reshape(v, [m, sw[0]], out)
         if node.op == "softmax":
             return self._line(f"qc.softmax {x} : {_ty(sx)}")
-        if node.op == "layer_norm":
-            return self._line(f"qc.layer_norm {x}, {args[1]}, {args[2]} {{epsilon = {_f32(a['epsilon'])}}} : "
-                              f"({_ty(sx)}, {_ty(shp(node.inputs[1]))}, {_ty(shp(node.inputs[2]))}) -> {_ty(sx)}")
+        if node.op == "layer_norm":  # over trailing dims: flattened into the last
+            flat = sx[:a.get("axis", len(sx) - 1)] + [int(np.prod(sx[a.get("axis", len(sx) - 1):]))]
+            xf = self.reshape(x, sx, flat)
+            self.extra = {}
+            stats = a.get("stats") or []
+            if any(stats):  # Mean and InvStdDev outputs, as ONNX computes them
+                ax, n = len(flat) - 1, flat[-1]
+                one = [1] * len(flat)
+                inv_n = self.const(np.full(one, 1.0 / n))
+                sm, sr = self.reduce("sum", xf, flat, ax)
+                mean = self.binary("mul", sm, sr, inv_n, one)
+                d = self.binary("sub", xf, flat, mean, sr)
+                vs, _ = self.reduce("sum", self.binary("mul", d, flat, d, flat), flat, ax)
+                var = self.binary("add", self.binary("mul", vs, sr, inv_n, one), sr,
+                                  self.const(np.full(one, a["epsilon"])), one)
+                inv = self.unary("rsqrt", var, sr)
+                for name, v in zip(stats, (mean, inv)):
+                    if name:
+                        self.extra[name] = self.reshape(v, sr, g.shapes[name])
+            y = self._line(f"qc.layer_norm {xf}, {args[1]}, {args[2]} {{epsilon = {_f32(a['epsilon'])}}} : "
+                           f"({_ty(flat)}, {_ty(shp(node.inputs[1]))}, {_ty(shp(node.inputs[2]))}) -> {_ty(flat)}")
+            return self.reshape(y, flat, sx)
         if node.op == "slice":
             st, sz = self.shape(a["begin"]), self.shape(a["size"])
             return self.op(f"tosa.slice {x}, {st}, {sz} : ({_ty(sx)}, !tosa.shape<{len(sx)}>, "
@@ -1200,7 +1230,9 @@ def to_mlir(g, func_name="qc_model"):
             v, extra = _emit_dynamic_quantize(node, g, args[0], lines, fresh, loc)
             ids.update(extra)
         elif node.op in TENSOR_EMIT:
-            v = _Tosa(lines, fresh, loc).emit(node, g, args)
+            t = _Tosa(lines, fresh, loc)
+            v = t.emit(node, g, args)
+            ids.update(getattr(t, "extra", {}))
         elif node.op == "tanh":
             lines.append(f"    {v} = tosa.tanh {args[0]} : {fn} {loc}")
         elif node.op == "add":
