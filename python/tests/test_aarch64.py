@@ -10,7 +10,7 @@ from conftest import model_path, run_qc, load_test_data
 from qc.runtime import CompiledModel
 
 
-@pytest.mark.parametrize("name", ["cnn_bn", "kws_mlp", "mobilenet_dw"])
+@pytest.mark.parametrize("name", ["cnn_bn", "kws_mlp", "mobilenet_dw", "tiny_vit"])
 def test_aarch64_bit_identical_to_x86(name, compiled, tmp_path):
     out = tmp_path / "a64"
     run_qc("compile", model_path(name), "--calib", model_path(name, "_calib_x.npy"),
