@@ -176,12 +176,9 @@ private:
     bool sym = symmetric.contains(name), asym = asymmetric.contains(name);
     if (sym || asym)
       used.insert(name);
-    if (auto floor = wideInputFloor(v, std::max(std::abs(r->first),
-                                                std::abs(r->second)))) {
-      insertFakeQuant(v, wideType(v.getContext(),
-                                  std::max(std::abs(r->first),
-                                           std::abs(r->second)),
-                                  *floor));
+    double m = std::max(std::abs(r->first), std::abs(r->second));
+    if (auto floor = wideInputFloor(v, m)) {
+      insertFakeQuant(v, wideType(v.getContext(), m, *floor));
       return success();
     }
     insertFakeQuant(v, storage(sym || (!asym && activationScheme == "symmetric")

@@ -401,15 +401,14 @@ private:
   }
 
   LogicalResult convertAdd(tosa::AddOp op) {
-    auto cst = getConstantF64(op.getInput2()) ? getConstantF64(op.getInput2())
-                                               : getConstantF64(op.getInput1());
-    Value actIn = getConstantF64(op.getInput2()) ? op.getInput1() : op.getInput2();
-    auto a = lookup(op, actIn);
+    Value act = op.getInput1(), other = op.getInput2();
+    if (getConstantF64(act))
+      std::swap(act, other);
+    auto cst = getConstantF64(other);
+    auto a = lookup(op, act);
     if (failed(a))
       return failure();
-    FailureOr<IntVal> c = cst ? *a : lookup(op, op.getInput2() == actIn
-                                                    ? op.getInput1()
-                                                    : op.getInput2());
+    FailureOr<IntVal> c = cst ? *a : lookup(op, other);
     if (failed(c))
       return failure();
     tosa::ClampOp clamp;
@@ -426,11 +425,6 @@ private:
     Value ra = requantize(b, loc, a->v, a->q.zp(), {a->q.scale() / si}, -1, 0,
                           i32());
     Value rc;
-    auto cTy = cst ? cast<RankedTensorType>((getConstantF64(op.getInput2())
-                                                 ? op.getInput2()
-                                                 : op.getInput1())
-                                                .getType())
-                   : RankedTensorType();
     if (cst) { // the constant joins at the common scale directly
       SmallVector<int64_t> q;
       for (double v : *cst) {
@@ -441,7 +435,7 @@ private:
                                 << si;
         q.push_back(int64_t(r));
       }
-      rc = createConstant(b, loc, RankedTensorType::get(cTy.getShape(), i32()), q);
+      rc = createConstant(b, loc, withElement(other, i32()), q);
     } else {
       rc = requantize(b, loc, c->v, c->q.zp(), {c->q.scale() / si}, -1, 0,
                       i32());

@@ -15,10 +15,8 @@ using namespace qc;
 
 namespace {
 
-std::optional<double> splat(Value v) { return getSplatF64(v); }
-
 bool isSplat(Value v, double want, double relTol = 1e-4) {
-  auto s = splat(v);
+  auto s = getSplatF64(v);
   return s && std::abs(*s - want) <= relTol * std::abs(want);
 }
 
@@ -102,9 +100,9 @@ private:
     auto m = def<tosa::MulOp>(v);
     Value c;
     if (!m || !either(m.getInput1(), m.getInput2(),
-                      [](Value w) { return splat(w).has_value(); }, c, x))
+                      [](Value w) { return getSplatF64(w).has_value(); }, c, x))
       return std::nullopt;
-    return splat(c);
+    return getSplatF64(c);
   }
 
   /// x^3 as pow(x, 3) or x * x * x.
@@ -200,7 +198,7 @@ private:
     auto addEps = def<tosa::AddOp>(sqrt.getInput1());
     Value epsV, var;
     if (!addEps || !either(addEps.getInput1(), addEps.getInput2(),
-                           [](Value v) { return splat(v).has_value(); }, epsV,
+                           [](Value v) { return getSplatF64(v).has_value(); }, epsV,
                            var))
       return false;
     auto sub = def<tosa::SubOp>(d);
@@ -223,7 +221,7 @@ private:
     Value gc = createConstant(b, gamma.getLoc(), vecTy, *g);
     Value bc = createConstant(b, beta.getLoc(), vecTy, *bt);
     auto ln = LayerNormOp::create(b, root.getLoc(), ty, x, gc, bc,
-                                  b.getF32FloatAttr(float(*splat(epsV))));
+                                  b.getF32FloatAttr(float(*getSplatF64(epsV))));
     root.getOutput().replaceAllUsesWith(ln.getOutput());
     dead.push_back(root);
     return true;
@@ -241,7 +239,7 @@ private:
       return false;
     auto reshape = def<tosa::ReshapeOp>(r);
     auto cTy = cast<RankedTensorType>(c.getType());
-    auto val = splat(c);
+    auto val = getSplatF64(c);
     if (!val || cTy.getNumElements() != 1 || !reshape->hasOneUse() ||
         mul.getOutput().getType() != reshape.getOutput().getType())
       return false;

@@ -175,32 +175,35 @@ def _load_npy(path, what):
         raise QCError(f"{what} '{path}' is not a readable .npy array: {e}")
 
 
+def _policy(args):
+    """The quantization policy the shared flags ask for."""
+    from .compiler import weight_bits
+    return dict(weights=args.weights, activations=args.activations,
+                weight_bits=weight_bits(args.weight_bits, args.reduce_range),
+                group_size=args.group_size, size_budget=args.size_budget,
+                activation_type=args.activation_type, nonlinear=args.nonlinear)
+
+
 def cmd_compile(args):
-    from .compiler import compile_model, weight_bits
+    from .compiler import compile_model
     log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
     compile_model(args.model, args.calib, args.output, force=args.force, log=log,
                   stats_file=args.stats, calib_method=args.calib_method,
                   percentile=args.percentile, moving_average=args.moving_average,
                   report=args.report,
-                  policy=dict(weights=args.weights, activations=args.activations,
-                              weight_bits=weight_bits(args.weight_bits, args.reduce_range),
-                              group_size=args.group_size, size_budget=args.size_budget,
-                              activation_type=args.activation_type, nonlinear=args.nonlinear),
+                  policy=_policy(args),
                   exclude=args.exclude, verbose=args.verbose, progress=not args.quiet,
                   overrides_file=args.overrides, target=args.target,
                   integer_only=args.integer_only)
 
 
 def cmd_export_qdq(args):
-    from .compiler import export_qdq, weight_bits
+    from .compiler import export_qdq
     log = (lambda *a: None) if args.quiet else (lambda msg: print(f"qc: {msg}"))
     export_qdq(args.model, args.calib, args.output, force=args.force, log=log,
                stats_file=args.stats, calib_method=args.calib_method, percentile=args.percentile,
                moving_average=args.moving_average,
-               policy=dict(weights=args.weights, activations=args.activations,
-                           weight_bits=weight_bits(args.weight_bits, args.reduce_range),
-                           group_size=args.group_size, size_budget=args.size_budget,
-                           activation_type=args.activation_type, nonlinear=args.nonlinear),
+               policy=_policy(args),
                overrides_file=args.overrides, progress=not args.quiet)
 
 

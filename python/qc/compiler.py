@@ -222,15 +222,16 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             tools.run([cc, "-O2", "-I", str(tmp), str(tmp / "qc_run.c"), str(tmp / "qc_model_wrapper.c"),
                        str(tmp / "model.o"), "-lm", "-o", str(tmp / "qc_run")], "linking the runner")
         used = {i for n in graph.nodes for i in n.inputs if graph.is_const(i)}
+        final_graph = intref.load(tmp / "graph.json")
         if policy.get("nonlinear") == "float":  # the kernels it kept in float, by tensor
             kept_nodes = kept_nodes + [
-                op["name"] for op in intref.load(tmp / "graph.json")["functions"][0]["ops"]
+                op["name"] for op in final_graph["functions"][0]["ops"]
                 if op["op"] in ("qc.softmax", "qc.gelu", "qc.layer_norm")]
         manifest = {"format": "qc-model", "version": 1, "model": Path(model).name, "policy": policy,
                     "float_ops": kept_nodes,
                     "float_prologue": [prologue.onnx_name] if prologue is not None else [],
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
-                    "int_weight_bytes": intref.integer_weight_bytes(intref.load(tmp / "graph.json")),
+                    "int_weight_bytes": intref.integer_weight_bytes(final_graph),
                     "mode": mode, "target": target,
                     "batched": graph.batched,
                     "input": {"name": graph.input_name, "dtype": graph.input_dtype,

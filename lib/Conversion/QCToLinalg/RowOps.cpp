@@ -324,14 +324,17 @@ LogicalResult lowerILayerNorm(ILayerNormOp op) {
                            Ar r{nb, nl};
                            return r.add(a[1], r.i64(a[0]));
                          });
-  Value var = rowGeneric(b, loc, {x}, {sum}, {}, i64, zero,
+  // Per row, once: the rounded mean, then floor(2^31 / std).
+  Value mean = rowGeneric(b, loc, {sum}, {}, {}, i64, nullptr,
+                          [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                            return Ar{nb, nl}.meanRNE(a[0], n);
+                          });
+  Value var = rowGeneric(b, loc, {x}, {mean}, {}, i64, zero,
                          [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
                            Ar r{nb, nl};
-                           Value d = r.sub(r.i64(a[0]), r.meanRNE(a[1], n));
-                           Value ys = r.shr(d, shift);
+                           Value ys = r.shr(r.sub(r.i64(a[0]), a[1]), shift);
                            return r.add(a[2], r.mul(ys, ys));
                          });
-  // Per row, once: the rounded mean and floor(2^31 / std).
   Value factor = rowGeneric(
       b, loc, {var}, {}, {}, i64, nullptr,
       [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
@@ -341,10 +344,6 @@ LogicalResult lowerILayerNorm(ILayerNormOp op) {
         return r.sel(r.eq(sd, r.c(0)), r.c(int64_t(1) << 31),
                      r.floorDiv(r.c(int64_t(1) << 31), r.max(sd, r.c(1))));
       });
-  Value mean = rowGeneric(b, loc, {sum}, {}, {}, i64, nullptr,
-                          [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
-                            return Ar{nb, nl}.meanRNE(a[0], n);
-                          });
   auto vec = [&](ArrayRef<int64_t> v) {
     return arith::ConstantOp::create(
         b, loc,

@@ -23,18 +23,20 @@ func.func @isoftmax(%x: tensor<2x4xi32>) -> tensor<2x4xi8> {
 
 // -----
 
-// i-LayerNorm: sum, variance (both i64 reductions), per row the integer
-// square root (six unrolled Newton steps from 2^ceil(bits/2)) and the
-// rounded mean, then per element the per-channel dyadic affine step, gamma
-// and beta indexed by the last axis.
+// i-LayerNorm: the sum (an i64 reduction), per row the rounded mean, the
+// variance reduction reading it, per row the integer square root (six
+// unrolled Newton steps from 2^ceil(bits/2)), then per element the
+// per-channel dyadic affine step, gamma and beta indexed by the last axis.
 // CHECK-LABEL: func @ilayernorm
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<2xi64>)
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} outs(%{{.*}} : tensor<2xi64>)
+// CHECK: %[[M:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2xi64>)
+// CHECK: arith.floordivsi
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%arg0, %[[M]] : tensor<2x4xi32>, tensor<2xi64>) outs(%{{.*}} : tensor<2xi64>)
+// CHECK-NOT: arith.floordivsi
 // CHECK: %[[F:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2xi64>)
 // CHECK: math.ctlz
 // CHECK-COUNT-6: arith.divui
 // CHECK-NOT: arith.divui
-// CHECK: %[[M:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2xi64>)
 // CHECK-DAG: %[[G:.*]] = arith.constant dense<[1, 2, 3, 4]> : tensor<4xi64>
 // CHECK-DAG: %[[B:.*]] = arith.constant dense<[0, 0, 0, 1]> : tensor<4xi64>
 // CHECK: linalg.generic {{.*}} ins(%arg0, %[[M]], %[[F]], %[[G]], %[[B]] : tensor<2x4xi32>, tensor<2xi64>, tensor<2xi64>, tensor<4xi64>, tensor<4xi64>) outs(%{{.*}} : tensor<2x4xi8>)
