@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 ninja -C build qc-docs >/dev/null
 mkdir -p docs/generated
 cp build/docs/Dialects/QCDialect.md docs/generated/QCDialect.md
+cp build/docs/Dialects/QCAccelDialect.md docs/generated/QCAccelDialect.md
+ninja -C build qc-accel >/dev/null
+build/bin/qc-accel supported-ops > docs/generated/accelerator-ops.md
 cp build/docs/Passes/QCTransformPasses.md docs/generated/QCTransformPasses.md
 cp build/docs/Passes/QCConversionPasses.md docs/generated/QCConversionPasses.md
 PYTHONPATH=python /usr/bin/python3 -m qc.clidoc > docs/cli.md

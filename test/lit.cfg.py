@@ -19,4 +19,4 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 # Every pass must leave verifiable IR: verify after each one, explicitly.
 llvm_config.add_tool_substitutions(
-    [ToolSubst("qc-opt", extra_args=["--verify-each"]), "mlir-translate", "llc"], tool_dirs)
+    [ToolSubst("qc-opt", extra_args=["--verify-each"]), "qc-accel", "mlir-translate", "llc"], tool_dirs)

@@ -78,9 +78,16 @@ def _parser():
     c.add_argument("--integer-only", action="store_true",
                    help="fail, listing them, if any op would stay in float between the input "
                         "quantize and the output dequantize (--exclude, --nonlinear float)")
-    c.add_argument("--target", choices=["x86-64", "aarch64"],
+    c.add_argument("--target", choices=["x86-64", "aarch64", "etpu", "etpu-tiny"],
                    help="code generation target (default: this machine's). aarch64 cross-compiles "
-                        "with aarch64-linux-gnu-gcc; qc run executes it under qemu-aarch64")
+                        "with aarch64-linux-gnu-gcc; qc run executes it under qemu-aarch64. etpu "
+                        "places supported layers on the Edge-TPU-like accelerator (its command "
+                        "stream runs in the bundled simulator, the rest natively) and prints one "
+                        "row per op with the reasons for every CPU op (OUTDIR/accel-report.json); "
+                        "etpu-tiny is its 4x4 test configuration")
+    c.add_argument("--accel-keep-slow", action="store_true",
+                   help="with --target etpu: keep regions on the accelerator even when its cost "
+                        "model says the CPU would be faster (reason ACCEL-COST)")
     c.add_argument("--report", action="store_true",
                    help="measure each quantized tensor against the float model on the calibration "
                         "data (SQNR, cosine), print the table worst first, write OUTDIR/report.json")
@@ -194,6 +201,7 @@ def cmd_compile(args):
                   policy=_policy(args),
                   exclude=args.exclude, verbose=args.verbose, progress=not args.quiet,
                   overrides_file=args.overrides, target=args.target,
+                  accel_cost=not args.accel_keep_slow,
                   integer_only=args.integer_only)
 
 

@@ -8,6 +8,10 @@ and renamed into place only when complete):
     ir/00-import.mlir    float graph as imported
     ir/01-fold-batchnorm.mlir, ir/02-annotate.mlir, ir/03-fake-to-real.mlir,
     ir/04-fold-rescale.mlir, ir/05-llvm.mlir
+    (--target etpu: ir/05-accel.mlir, the accelerator regions as scheduled
+    command streams, then ir/06-llvm.mlir; accel.qcx, the binary command
+    stream; accel-report.json, one row per op: placement and reasons;
+    libqc_accel_rt.so, the accelerator runtime / simulator)
     graph.json           the integer graph for the reference interpreter
     model.ll, model.o    LLVM IR and object code
     libqc_model.so       the compiled model (C ABI in qc_model.h)
@@ -40,7 +44,16 @@ TARGETS = {
     "x86-64": {"llvm": ["-mtriple=x86_64-linux-gnu"], "cc": None},
     "aarch64": {"llvm": ["-mtriple=aarch64-linux-gnu", "-mattr=+neon,+dotprod"],
                 "cc": "aarch64-linux-gnu-gcc"},
+    # The Edge-TPU-like accelerator (docs/accelerator.md): supported layers
+    # run as command streams on libqc_accel_rt, the rest natively on the host.
+    "etpu": {"accel": "etpu"},
+    "etpu-tiny": {"accel": "etpu-tiny"},
 }
+
+
+def arch_of(target):
+    """The CPU architecture a target's native code is for."""
+    return host_target() if TARGETS[target].get("accel") else target
 
 
 def host_target():
@@ -84,7 +97,7 @@ def prepare_outdir(outdir, force):
 def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                   calib_method=None, percentile=99.99, moving_average=False, report=False, policy=None,
                   exclude=(), verbose=False, progress=True, overrides_file=None, target=None,
-                  integer_only=False):
+                  integer_only=False, accel_cost=True):
     """Compiles MODEL; statistics come from calibrating on `calib` (an .npy
     path) or, when `stats_file` is given, from that statistics file. Ranges
     are chosen by `calib_method` (default mse; with a statistics file,
@@ -92,7 +105,9 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
     activations, weight_bits (8, 7, 4 or "auto" with size_budget bytes),
     group_size, nonlinear (ibert, lut, float); `overrides_file` sets bits,
     scheme or range per tensor. With `integer_only`, any float op left
-    between the input quantize and the output dequantize is an error."""
+    between the input quantize and the output dequantize is an error.
+    For an accelerator target, `accel_cost=False` keeps regions the cost
+    model finds slower than the CPU on the accelerator."""
     policy = dict(DEFAULT_POLICY, **(policy or {}))
     target = target or host_target()
     if target not in TARGETS:
@@ -156,8 +171,15 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             if kind == "warning" or verbose:
                 log(f"{kind}: {msg}")
         delay = float(os.environ.get("QC_STAGE_DELAY", "0"))  # test hook: widen the window for interrupts
-        bar = calibrate.Progress("compiling", len(STAGES) + 2, progress)
-        for k, (name, args) in enumerate(STAGES):
+        accel = TARGETS[target].get("accel")
+        stages = STAGES
+        if accel:
+            stages = STAGES[:4] + [
+                ("05-accel", [f"--qc-accel-partition=target={accel} cost={int(accel_cost)}",
+                              f"--qc-accel-schedule=target={accel} report={tmp / 'accel-report.json'}"]),
+                ("06-llvm", [f"--qc-accel-emit=output={tmp / 'accel.qcx'}", "--qc-lower-to-llvm"])]
+        bar = calibrate.Progress("compiling", len(stages) + 2, progress)
+        for k, (name, args) in enumerate(stages):
             time.sleep(delay)
             bar.update(k)
             nxt = tmp / "ir" / f"{name}.mlir"
@@ -183,6 +205,8 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                 _check_ranges_used(qcopt, ir, tmp, ov_ranges, describe)
         if mode != "float":
             log("quantized: fold-batchnorm, annotate, fake-to-real, fold-rescale, lower-to-llvm")
+        if accel:
+            log(accel_table(json.loads((tmp / "accel-report.json").read_text())))
         if report:
             _write_report(qcopt, graph, tmp, xc, describe, log, policy["activations"])
         tools.run([tools.tool("mlir-translate"), "--mlir-to-llvmir", str(ir), "-o", str(tmp / "model.ll")],
@@ -190,16 +214,17 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         # llc alone runs no IR optimizations (no LICM, no vectorizer): opt -O3
         # first makes the loop nests about 2.7x faster. No fast-math flags, so
         # float quantize / dequantize stay exact.
-        bar.update(len(STAGES))
-        tflags = TARGETS[target]["llvm"]
+        bar.update(len(stages))
+        arch = arch_of(target)
+        tflags = TARGETS[arch]["llvm"]
         tools.run([tools.tool("opt"), "-O3", *tflags, str(tmp / "model.ll"), "-o", str(tmp / "model.bc")],
                   "LLVM optimization")
-        bar.update(len(STAGES) + 1)
+        bar.update(len(stages) + 1)
         for ft, f in (("obj", "model.o"), ("asm", "model.s")):
             tools.run([tools.tool("llc"), "-O3", *tflags, "-relocation-model=pic", f"-filetype={ft}",
                        str(tmp / "model.bc"), "-o", str(tmp / f)], "code generation")
         (tmp / "model.bc").unlink()
-        bar.update(len(STAGES) + 2)
+        bar.update(len(stages) + 2)
         in_shape, out_shape = graph.input_shape, graph.shapes[graph.output_name]
         inside = {"quantize": "Integer-only inside: the input is quantized on entry, every layer runs "
                               "in int8 / int32, the output is dequantized.",
@@ -208,15 +233,19 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         spec = lambda n: (n, graph.input_shape if n == graph.input_name else graph.shapes[n], graph.dtype(n))
         abi = cabi.Abi([spec(n) for n in graph.inputs()], [spec(n) for n in graph.outputs()],
                        graph.batched)
-        (tmp / "qc_model.h").write_text(abi.header(Path(model).name, inside))
-        (tmp / "qc_model_wrapper.c").write_text(abi.wrapper())
-        cc = TARGETS[target]["cc"] or os.environ.get("CC", "cc")
+        (tmp / "qc_model.h").write_text(abi.header(Path(model).name, inside, bool(accel)))
+        (tmp / "qc_model_wrapper.c").write_text(abi.wrapper(bool(accel)))
+        cc = TARGETS[arch]["cc"] or os.environ.get("CC", "cc")
+        libs = ["-lm"]
+        if accel:
+            shutil.copy(tools.accel_runtime(), tmp / "libqc_accel_rt.so")
+            libs = ["-L", str(tmp), "-lqc_accel_rt", "-Wl,-rpath,$ORIGIN", "-ldl", "-lm"]
         if not shutil.which(cc):
             raise QCError(f"target {target} needs the C compiler '{cc}' (Debian: "
                           f"gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
         tools.run([cc, "-shared", "-O2", "-fPIC", "-I", str(tmp), str(tmp / "qc_model_wrapper.c"),
-                   str(tmp / "model.o"), "-lm", "-o", str(tmp / "libqc_model.so")], "linking")
-        if target != host_target():
+                   str(tmp / "model.o"), *libs, "-o", str(tmp / "libqc_model.so")], "linking")
+        if arch != host_target():
             # A program that runs the library under emulation (qc run, tests).
             (tmp / "qc_run.c").write_text(abi.runner())
             tools.run([cc, "-O2", "-I", str(tmp), str(tmp / "qc_run.c"), str(tmp / "qc_model_wrapper.c"),
@@ -232,7 +261,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                     "float_prologue": [prologue.onnx_name] if prologue is not None else [],
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
                     "int_weight_bytes": intref.integer_weight_bytes(final_graph),
-                    "mode": mode, "target": target,
+                    "mode": mode, "target": target, "arch": arch,
                     "batched": graph.batched,
                     "input": {"name": graph.input_name, "dtype": graph.input_dtype,
                               "shape": ["N"] + in_shape[1:] if graph.batched else in_shape},
@@ -243,6 +272,9 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                     "library": "libqc_model.so", "header": "qc_model.h",
                     "stats": "stats.json" if (tmp / "stats.json").exists() else None,
                     "graph": "graph.json"}
+        if accel:
+            manifest.update(accel_program="accel.qcx", accel_report="accel-report.json",
+                            accel_runtime="libqc_accel_rt.so")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         if final.exists():
             shutil.rmtree(final) if final.is_dir() else final.unlink()
@@ -252,6 +284,28 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         raise
     log(f"wrote {final}/ (libqc_model.so {os.path.getsize(final / 'libqc_model.so')} bytes)")
     return final
+
+
+def accel_table(report):
+    """The accelerator report as a table: one row per op, then the summary."""
+    rows = [f"{'#':>3}  {'op':<17} {'place':<5} {'region':<17} {'MACs':>10} {'cycles':>8} "
+            f"{'weights':>14}  name / reasons"]
+    for k, r in enumerate(report["ops"]):
+        w = f"{r['weight_bytes']} {r['weights']}" if r["weights"] else "-"
+        rows.append(f"{k:>3}  {r['op']:<17} {r['placement']:<5} {r['region'] or '-':<17} "
+                    f"{r['macs']:>10} {r['cycles']:>8} {w:>14}  {r['name']}")
+        rows += [f"{'':>64}{why}" for why in r["reasons"]]
+    s = report["summary"]
+    rows.append(f"accelerator: {s['ops_on_accel']}/{s['ops']} ops "
+                f"({100 * s['op_fraction_on_accel']:.1f}%), {s['macs_on_accel']}/{s['macs']} MACs "
+                f"({100 * s['mac_fraction_on_accel']:.2f}%) in {s['regions']} region(s); "
+                f"{s['cycles']} cycles ({s['est_ms']:.3f} ms at the target clock)")
+    rows.append(f"memory: weight cache {s['wb_cached_bytes']}/{s['wb_cache_capacity']} bytes used, "
+                f"{s['wb_streamed_bytes']} bytes streamed per run; UB peak {s['ub_peak']} bytes, "
+                f"ACC peak {s['acc_peak']} int32")
+    if s["reason_histogram"]:
+        rows.append("CPU reasons: " + ", ".join(f"{k} x{v}" for k, v in s["reason_histogram"].items()))
+    return "\n".join(rows)
 
 
 def export_qdq(model, calib, output, force=False, log=print, stats_file=None, calib_method=None,

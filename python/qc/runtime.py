@@ -24,7 +24,7 @@ class CompiledModel:
         except ValueError as e:
             raise QCError(f"'{man}' is corrupt: {e}")
         from .compiler import host_target
-        self.target = self.manifest.get("target", host_target())
+        self.target = self.manifest.get("arch", self.manifest.get("target", host_target()))
         self.emulated = self.target != host_target()
         if self.emulated:
             self.qemu = shutil.which(f"qemu-{self.target}")
@@ -80,11 +80,34 @@ class CompiledModel:
               for e, shape in zip(self.outs, self.out_shapes)]
         if self.emulated:
             self._emulate(args, ys, batch)
-        elif self.fn(*[a.ctypes.data for a in args + ys], batch) != 0:
-            raise QCError("the compiled model rejected its arguments")
+        else:
+            rc = self.fn(*[a.ctypes.data for a in args + ys], batch)
+            if rc == 2:
+                raise QCError("an accelerator region failed (the simulator's message is above)")
+            if rc != 0:
+                raise QCError("the compiled model rejected its arguments")
         if not self.batched:
             ys = [y[0] for y in ys]
         return ys[0] if len(ys) == 1 else tuple(ys)
+
+    def accel_stats(self):
+        """Simulated accelerator cycles since load: {cycles, init_cycles,
+        submits}; None for a model without accelerator regions."""
+        if "accel_runtime" not in self.manifest:
+            return None
+        rt = ctypes.CDLL(str(self.dir / self.manifest["accel_runtime"]))
+        prog = self.lib.qc_accel_program
+        prog.restype = ctypes.c_void_p
+        h = prog()
+        if not h:
+            return None
+        out = {}
+        for key, fn in (("cycles", "qc_accel_cycles"), ("init_cycles", "qc_accel_init_cycles"),
+                        ("submits", "qc_accel_submits")):
+            f = getattr(rt, fn)
+            f.restype, f.argtypes = ctypes.c_int64, [ctypes.c_void_p]
+            out[key] = f(h)
+        return out
 
     def _emulate(self, xs, ys, batch):
         with tempfile.TemporaryDirectory(prefix="qc-run-") as d:

@@ -28,6 +28,14 @@ def tool(name):
                   f"(see README) or set QC_BUILD_DIR")
 
 
+def accel_runtime():
+    """libqc_accel_rt.so, the accelerator runtime (simulator backend)."""
+    path = build_dir() / "lib" / "libqc_accel_rt.so"
+    if not path.exists():
+        raise QCError(f"'{path}' not found; build qc first (see README) or set QC_BUILD_DIR")
+    return path
+
+
 _LOC = re.compile(r'loc\("((?:[^"\\]|\\.)*)"\)')
 
 

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "qc/Conversion/Passes.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
+#include "qc/Dialect/QCAccel/IR/QCAccelDialect.h"
 #include "qc/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -23,7 +24,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<qc::QCDialect>();
+  registry.insert<qc::QCDialect, qc::accel::QCAccelDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "qc optimizer driver\n", registry));
 }

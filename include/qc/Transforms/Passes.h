@@ -9,6 +9,9 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/Pass.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
+#include "qc/Dialect/QCAccel/IR/QCAccelDialect.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace qc {
 #define GEN_PASS_DECL

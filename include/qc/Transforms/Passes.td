@@ -254,4 +254,70 @@ def QCExportGraph : Pass<"qc-export-graph", "::mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// etpu accelerator target (docs/accelerator.md)
+//===----------------------------------------------------------------------===//
+
+def QCAccelPartition : Pass<"qc-accel-partition", "::mlir::ModuleOp"> {
+  let summary = "Place integer ops on the etpu accelerator or the CPU, with reasons";
+  let description = [{
+    Groups the integer IR into layer units (a conv with its requantize, an
+    add with its rescales, ...), checks every unit against every constraint
+    of the registry (docs/generated/accelerator-ops.md) and keeps all
+    violations as reasons. Supported units form maximal convex regions in
+    program order: an unsupported op never stops mapping, the supported ops
+    after it form further regions. Each region is outlined into a private
+    function of `qc_accel` layer ops, called by `qc_accel.launch`, after a
+    trial schedule: a region that fails to schedule, or (with `cost`) whose
+    estimated accelerator time including DMA is not below the CPU model's,
+    goes back to the CPU with the diagnostic or the comparison as its
+    reason. CPU ops keep their reasons in `qc_accel.reasons`.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"etpu\"",
+           "Accelerator configuration: etpu or etpu-tiny">,
+    Option<"cost", "cost", "bool", /*default=*/"true",
+           "Demote regions the cost model says are slower than the CPU">,
+  ];
+  let dependentDialects = ["::qc::accel::QCAccelDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+def QCAccelSchedule : Pass<"qc-accel-schedule", "::mlir::ModuleOp"> {
+  let summary = "Schedule each accelerator region into a command stream";
+  let description = [{
+    Replaces every region function by a `qc_accel.program`: DRAM placement,
+    weight packing and caching (shared by all regions), activation tiling
+    and dependency tokens, as the scheduler in
+    lib/Target/Accel/Scheduler.cpp plans them. With `report`, writes the
+    per-op placement report (JSON): every op instance with its placement,
+    region, reasons, MACs, estimated cycles and weight bytes, and a summary.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"etpu\"",
+           "Accelerator configuration: etpu or etpu-tiny">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Path of the JSON placement report (none when empty)">,
+  ];
+  let dependentDialects = ["::qc::accel::QCAccelDialect"];
+}
+
+def QCAccelEmit : Pass<"qc-accel-emit", "::mlir::ModuleOp"> {
+  let summary = "Write the command stream and call it from the host code";
+  let description = [{
+    Serializes every `qc_accel.program` (in region order) into one binary
+    command stream file, then replaces each `qc_accel.launch` by host code:
+    the operand buffers, freshly allocated result buffers and a call
+    `qc_accel_submit(region, count, ptr0, ..., ptr7)` (provided by the
+    model's C wrapper, which runs the region on libqc_accel_rt).
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"\"",
+           "Path of the binary command stream (required)">,
+  ];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // QC_TRANSFORMS_PASSES
