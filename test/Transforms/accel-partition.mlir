@@ -95,3 +95,20 @@ func.func @requant_zp(%x: tensor<1x1x2x2xi8>) -> tensor<1x1x2x2xi8> {
   %1 = qc.requantize %0 {axis = -1 : i64, input_zp = 5 : i32, max = 127 : i32, min = -128 : i32, multiplier = array<i32: 1073741824>, output_zp = 0 : i32, shift = array<i32: 31>} : tensor<1x1x2x2xi32> -> tensor<1x1x2x2xi8>
   return %1 : tensor<1x1x2x2xi8>
 }
+
+// -----
+
+// A 16x16 depthwise filter does not fit a 256-byte weight slot of the tiny
+// target: scheduling fails, and the region goes back to the CPU with the
+// scheduler's diagnostic instead of failing the compile.
+// CHECK-LABEL: func.func @lowering_fails
+// CHECK-NOT: qc_accel.launch
+// CHECK: qc.conv2d
+// CHECK-SAME: "ACCEL-LOWERING: region of 1 op(s) from 'dw': dw: one channel's weights and requantize record (268 bytes) exceed a weight-cache slot (256 bytes)"
+func.func @lowering_fails(%x: tensor<1x2x16x16xi8>) -> tensor<1x2x1x1xi8> {
+  %w = arith.constant dense<1> : tensor<2x1x16x16xi8>
+  %b = arith.constant dense<0> : tensor<2xi32>
+  %0 = qc.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 2 : i64, input_zp = 0 : i32, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, weight_zp = 0 : i32} : (tensor<1x2x16x16xi8>, tensor<2x1x16x16xi8>, tensor<2xi32>) -> tensor<1x2x1x1xi32> loc("dw")
+  %1 = qc.requantize %0 {axis = -1 : i64, input_zp = 0 : i32, max = 127 : i32, min = -128 : i32, multiplier = array<i32: 1073741824>, output_zp = 0 : i32, shift = array<i32: 40>} : tensor<1x2x1x1xi32> -> tensor<1x2x1x1xi8>
+  return %1 : tensor<1x2x1x1xi8>
+}

@@ -274,9 +274,10 @@ static WindowShape windowShape(Operation *op, const AccelTarget &t,
   else
     taps = cast<PoolOp>(op).getKernel()[0] * cast<PoolOp>(op).getKernel()[1];
   int64_t C = out.getDimSize(1);
-  // Channels per step: an ACC row, and (depthwise) a window slot of weights.
-  int64_t cb = std::min({C, t.arrayDim, std::max<int64_t>(1, slot / taps),
-                         slot / 12});
+  // Channels per step: at most an ACC row, and their requantize records (and
+  // depthwise weights) in one window slot. 0 when one channel does not fit.
+  int64_t perChannel = 12 + (isa<DepthwiseConv2DOp>(op) ? taps : 0);
+  int64_t cb = std::min({C, t.arrayDim, slot / perChannel});
   return {out.getDimSize(2) * out.getDimSize(3), C, taps, cb};
 }
 
@@ -320,6 +321,11 @@ bool Scheduler::buildData(Operation *op, LayerData &d) {
   }
   if (isa<DepthwiseConv2DOp, PoolOp>(op)) {
     WindowShape sh = windowShape(op, t, slot);
+    if (sh.cb < 1)
+      return fail("one channel's weights and requantize record (" +
+                  std::to_string(12 + sh.taps) +
+                  " bytes) exceed a weight-cache slot (" + std::to_string(slot) +
+                  " bytes)");
     auto [mult, shift] = requant(op);
     std::optional<SmallVector<int64_t>> w, b;
     int64_t biasAdj = 0;
