@@ -126,6 +126,65 @@ def mid_model(path):
     return x
 
 
+def residual_model(path, seed):
+    """A random small residual network: conv / depthwise / pool layers with
+    quantized adds (the eltwise path), max and average pools, a gemm head."""
+    rng = np.random.RandomState(seed)
+    c, hw = int(rng.choice([3, 4, 8])), int(rng.choice([6, 8, 9]))
+    inits, nodes, k = [], [], [0]
+
+    def const(a):
+        k[0] += 1
+        inits.append(numpy_helper.from_array(a.astype(np.float32), f"p{k[0]}"))
+        return f"p{k[0]}"
+
+    def node(op, ins, **attrs):
+        k[0] += 1
+        nodes.append(helper.make_node(op, ins, [f"t{k[0]}"], **attrs))
+        return f"t{k[0]}"
+
+    def conv(x, cin, cout, kk, group=1, stride=1):
+        w = const(rng.randn(cout, cin // group, kk, kk) * 0.4)
+        return node("Conv", [x, w, const(rng.randn(cout) * 0.1)], pads=[kk // 2] * 4,
+                    group=group, strides=[stride, stride])
+
+    x = node("Relu", [conv("input", 2, c, 3)])
+    for _ in range(int(rng.randint(2, 4))):
+        y = node("Relu", [conv(x, c, c, int(rng.choice([1, 3])))])
+        y = conv(y, c, c, 3, group=c) if rng.rand() < 0.5 else conv(y, c, c, 1)
+        x = node("Relu", [node("Add", [x, y])])
+    if rng.rand() < 0.5:
+        x = node("MaxPool", [x], kernel_shape=[2, 2], strides=[2, 2])
+    x = node("Flatten", [node("GlobalAveragePool", [x])])
+    nodes.append(helper.make_node("Gemm", [x, const(rng.randn(5, c)), const(rng.randn(5))],
+                                  ["logits"], transB=1))
+    g = helper.make_graph(
+        nodes, "res", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 2, hw, hw])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 5])], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    x = rng.randn(16, 2, hw, hw).astype(np.float32)
+    np.save(path.with_suffix(".npy"), x)
+    return x
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_residual_networks(tmp_path, seed):
+    """Random residual networks (adds, depthwise, pools): everything maps,
+    both configurations are byte-identical to the CPU, the estimate is the
+    simulated count, and no op is left without a reason."""
+    model = tmp_path / "res.onnx"
+    x = residual_model(model, seed)
+    run_qc("compile", model, "--calib", model.with_suffix(".npy"), "-o", tmp_path / "cpu")
+    for target in ("etpu", "etpu-tiny"):
+        out = tmp_path / target
+        run_qc("compile", model, "--calib", model.with_suffix(".npy"), "--target", target,
+               "--accel-keep-slow", "-o", out)
+        acc = check_identical(tmp_path / "cpu", out, x)
+        rep = check_report(out, acc, len(x))
+        assert rep["summary"]["mac_fraction_on_accel"] == 1.0
+        assert any(op["op"] == "add" and op["placement"] == "accel" for op in rep["ops"])
+
+
 @pytest.mark.parametrize("target", ["etpu", "etpu-tiny"])
 def test_unsupported_op_in_the_middle(tmp_path, target):
     """The ops after an unsupported one stay on the accelerator."""
