@@ -2,7 +2,8 @@
 //
 // Each input is MLIR text. It is parsed and verified with the dialects qc
 // uses, then the whole quantization and lowering pipeline runs on it (with
-// a fixed statistics file). Errors are expected; crashes, sanitizer reports
+// a fixed statistics file), and the accelerator passes (partition, schedule,
+// emit for etpu-tiny) run on a copy of the integer IR. Errors are expected; crashes, sanitizer reports
 // and invalid IR left by a pass (the pass manager verifies after each pass)
 // are bugs.
 //
@@ -36,7 +37,8 @@ static MLIRContext &context() {
     registry.insert<func::FuncDialect, arith::ArithDialect,
                     tensor::TensorDialect, tosa::TosaDialect,
                     quant::QuantDialect, linalg::LinalgDialect,
-                    math::MathDialect, qc::QCDialect>();
+                    math::MathDialect, qc::QCDialect,
+                    qc::accel::QCAccelDialect>();
     auto *c = new MLIRContext(registry, MLIRContext::Threading::DISABLED);
     c->loadAllAvailableDialects();
     return c;
@@ -74,7 +76,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   pm.addNestedPass<func::FuncOp>(qc::createQCAnnotate(annotate));
   pm.addNestedPass<func::FuncOp>(qc::createQCFakeToReal());
   pm.addNestedPass<func::FuncOp>(qc::createQCFoldRescale());
-  pm.addPass(qc::createConvertQCToLinalg());
-  (void)pm.run(*module);
+  if (failed(pm.run(*module)))
+    return 0;
+  OwningOpRef<ModuleOp> copy = module->clone();
+  PassManager accel(&ctx);
+  qc::QCAccelPartitionOptions partition;
+  partition.target = "etpu-tiny";
+  partition.cost = false;
+  accel.addPass(qc::createQCAccelPartition(partition));
+  qc::QCAccelScheduleOptions schedule;
+  schedule.target = "etpu-tiny";
+  accel.addPass(qc::createQCAccelSchedule(schedule));
+  qc::QCAccelEmitOptions emit;
+  emit.output = "/tmp/qc-fuzz-accel-" + std::to_string(::getpid()) + ".qcx";
+  accel.addPass(qc::createQCAccelEmit(emit));
+  (void)accel.run(*copy);
+  PassManager lower(&ctx);
+  lower.addPass(qc::createConvertQCToLinalg());
+  (void)lower.run(*module);
   return 0;
 }

@@ -112,3 +112,21 @@ func.func @lowering_fails(%x: tensor<1x2x16x16xi8>) -> tensor<1x2x1x1xi8> {
   %1 = qc.requantize %0 {axis = -1 : i64, input_zp = 0 : i32, max = 127 : i32, min = -128 : i32, multiplier = array<i32: 1073741824>, output_zp = 0 : i32, shift = array<i32: 40>} : tensor<1x2x1x1xi32> -> tensor<1x2x1x1xi8>
   return %1 : tensor<1x2x1x1xi8>
 }
+
+// -----
+
+// A quantized add: the input rescales come before it in program order and
+// still belong to its unit (one region, no CPU rows for them).
+// CHECK-LABEL: func.func private @qc_accel_region0
+// CHECK: qc_accel.eltwise %arg0, %arg0 {kind = "add", lhs_multiplier = 1073741824 : i32, lhs_shift = 11 : i32, lhs_zp = 3 : i32
+// CHECK-SAME: sum_zp = 0 : i32
+// CHECK-LABEL: func.func @add_same_input
+// CHECK-NEXT: qc_accel.launch @qc_accel_region0(%arg0)
+// CHECK-NEXT: return
+func.func @add_same_input(%x: tensor<1x2xi8>) -> tensor<1x2xi8> {
+  %1 = qc.requantize %x {axis = -1 : i64, input_zp = 3 : i32, max = 2147483647 : i32, min = -2147483648 : i32, multiplier = array<i32: 1073741824>, output_zp = 0 : i32, shift = array<i32: 11>} : tensor<1x2xi8> -> tensor<1x2xi32>
+  %2 = qc.requantize %x {axis = -1 : i64, input_zp = 3 : i32, max = 2147483647 : i32, min = -2147483648 : i32, multiplier = array<i32: 1073741824>, output_zp = 0 : i32, shift = array<i32: 11>} : tensor<1x2xi8> -> tensor<1x2xi32>
+  %3 = tosa.add %1, %2 : (tensor<1x2xi32>, tensor<1x2xi32>) -> tensor<1x2xi32>
+  %4 = qc.requantize %3 {axis = -1 : i64, input_zp = 0 : i32, max = 127 : i32, min = -128 : i32, multiplier = array<i32: 1073741824>, output_zp = 0 : i32, shift = array<i32: 50>} : tensor<1x2xi32> -> tensor<1x2xi8>
+  return %4 : tensor<1x2xi8>
+}

@@ -105,8 +105,24 @@ std::vector<Unit> qc::accel::formUnits(func::FuncOp f) {
       taken.insert(op);
     units.push_back(std::move(u));
   };
+  // An add's input rescales come before it in program order: claim them for
+  // the add's unit before the walk meets them.
+  llvm::DenseMap<Operation *, SmallVector<Operation *>> addGroups;
+  for (auto a : f.getBody().front().getOps<tosa::AddOp>()) {
+    auto l = widening(a.getInput1(), a), r = widening(a.getInput2(), a);
+    auto out = requantUser(a.getOutput());
+    if (!l || !r || !out || l == r)
+      continue;
+    addGroups[a] = {l, r, a, out};
+    for (Operation *m : addGroups[a])
+      taken.insert(m);
+  }
   for (Operation &o : f.getBody().front()) {
     Operation *op = &o;
+    if (auto it = addGroups.find(op); it != addGroups.end()) {
+      add(UnitKind::Add, op, it->second);
+      continue;
+    }
     if (taken.count(op) || op->hasTrait<OpTrait::ConstantLike>() ||
         isa<tosa::ConstShapeOp, func::ReturnOp>(op))
       continue;
@@ -136,13 +152,8 @@ std::vector<Unit> qc::accel::formUnits(func::FuncOp f) {
       if (auto r = requantUser(sp.getOutput()))
         ops.push_back(r);
       add(UnitKind::SumPool, op, ops);
-    } else if (auto a = dyn_cast<tosa::AddOp>(op)) {
-      SmallVector<Operation *> ops{op};
-      auto l = widening(a.getInput1(), op), r = widening(a.getInput2(), op);
-      auto out = requantUser(a.getOutput());
-      if (l && r && out && l != r)
-        ops.append({l, r, out});
-      add(UnitKind::Add, op, ops);
+    } else if (isa<tosa::AddOp>(op)) {
+      add(UnitKind::Add, op, {op}); // not a quantized add: ACCEL-FUSE says why
     } else if (auto t = dyn_cast<tosa::TableOp>(op)) {
       add(UnitKind::Lut, op, {op});
     } else if (auto r = dyn_cast<qc::RequantizeOp>(op);
