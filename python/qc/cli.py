@@ -78,8 +78,11 @@ def _parser():
     c.add_argument("--integer-only", action="store_true",
                    help="fail, listing them, if any op would stay in float between the input "
                         "quantize and the output dequantize (--exclude, --nonlinear float)")
-    c.add_argument("--target", choices=["x86-64", "aarch64", "etpu", "etpu-tiny"],
-                   help="code generation target (default: this machine's). aarch64 cross-compiles "
+    c.add_argument("--target", choices=["x86-64", "x86-64-avx2", "x86-64-avx512vnni", "aarch64",
+                                        "etpu", "etpu-tiny"],
+                   help="code generation target (default: this machine's best: x86-64-avx512vnni, "
+                        "x86-64-avx2 or x86-64, the instruction sets LLVM may use; results are "
+                        "identical). aarch64 cross-compiles "
                         "with aarch64-linux-gnu-gcc; qc run executes it under qemu-aarch64. etpu "
                         "places supported layers on the Edge-TPU-like accelerator (its command "
                         "stream runs in the bundled simulator, the rest natively) and prints one "

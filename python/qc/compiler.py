@@ -38,12 +38,20 @@ STAGES = [
     ("05-llvm", ["--qc-lower-to-llvm"]),
 ]
 
-# Code generation targets: LLVM triple / features and the C compiler that
-# links the library (None: $CC or cc, the host's).
+# Code generation targets: LLVM triple / CPU level, the C compiler that
+# links the library (None: $CC or cc, the host's), the architecture family
+# and the CPU features (/proc/cpuinfo flags) the code needs. The x86-64
+# levels differ only in the instructions LLVM may use: their integer and
+# float results are identical (no fast-math).
 TARGETS = {
-    "x86-64": {"llvm": ["-mtriple=x86_64-linux-gnu"], "cc": None},
+    "x86-64": {"llvm": ["-mtriple=x86_64-linux-gnu"], "cc": None, "arch": "x86-64"},
+    "x86-64-avx2": {"llvm": ["-mtriple=x86_64-linux-gnu", "-mcpu=x86-64-v3"], "cc": None,
+                    "arch": "x86-64", "needs": ["avx2", "fma", "bmi2"]},
+    "x86-64-avx512vnni": {"llvm": ["-mtriple=x86_64-linux-gnu", "-mcpu=x86-64-v4",
+                                   "-mattr=+avx512vnni"], "cc": None, "arch": "x86-64",
+                          "needs": ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"]},
     "aarch64": {"llvm": ["-mtriple=aarch64-linux-gnu", "-mattr=+neon,+dotprod"],
-                "cc": "aarch64-linux-gnu-gcc"},
+                "cc": "aarch64-linux-gnu-gcc", "arch": "aarch64"},
     # The Edge-TPU-like accelerator (docs/accelerator.md): supported layers
     # run as command streams on libqc_accel_rt, the rest natively on the host.
     "etpu": {"accel": "etpu"},
@@ -51,14 +59,49 @@ TARGETS = {
 }
 
 
-def arch_of(target):
-    """The CPU architecture a target's native code is for."""
-    return host_target() if TARGETS[target].get("accel") else target
+def host_arch():
+    import platform
+    return {"x86_64": "x86-64", "aarch64": "aarch64"}.get(platform.machine(), "x86-64")
+
+
+def _cpu_flags():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def missing_features(target):
+    """The CPU features `target` needs that this machine lacks."""
+    t = TARGETS[target]
+    if t.get("arch") != host_arch():
+        return []
+    flags = _cpu_flags()
+    return [f for f in t.get("needs", []) if f not in flags]
 
 
 def host_target():
-    import platform
-    return {"x86_64": "x86-64", "aarch64": "aarch64"}.get(platform.machine(), "x86-64")
+    """The best native target for this machine (the default)."""
+    arch = host_arch()
+    if arch != "x86-64":
+        return arch
+    for t in ("x86-64-avx512vnni", "x86-64-avx2"):
+        if not missing_features(t):
+            return t
+    return "x86-64"
+
+
+def native_target(target):
+    """The CPU target a target's native code is built for."""
+    return host_target() if TARGETS[target].get("accel") else target
+
+
+def arch_of(target):
+    """The CPU architecture family a target's native code runs on."""
+    return TARGETS[native_target(target)]["arch"]
 
 
 def io_entry(graph, name):
@@ -215,8 +258,8 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         # first makes the loop nests about 2.7x faster. No fast-math flags, so
         # float quantize / dequantize stay exact.
         bar.update(len(stages))
-        arch = arch_of(target)
-        tflags = TARGETS[arch]["llvm"]
+        arch, native = arch_of(target), native_target(target)
+        tflags = TARGETS[native]["llvm"]
         tools.run([tools.tool("opt"), "-O3", *tflags, str(tmp / "model.ll"), "-o", str(tmp / "model.bc")],
                   "LLVM optimization")
         bar.update(len(stages) + 1)
@@ -235,7 +278,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                        graph.batched)
         (tmp / "qc_model.h").write_text(abi.header(Path(model).name, inside, bool(accel)))
         (tmp / "qc_model_wrapper.c").write_text(abi.wrapper(bool(accel)))
-        cc = TARGETS[arch]["cc"] or os.environ.get("CC", "cc")
+        cc = TARGETS[native]["cc"] or os.environ.get("CC", "cc")
         libs = ["-lm"]
         if accel:
             shutil.copy(tools.accel_runtime(), tmp / "libqc_accel_rt.so")
@@ -245,7 +288,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                           f"gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
         tools.run([cc, "-shared", "-O2", "-fPIC", "-I", str(tmp), str(tmp / "qc_model_wrapper.c"),
                    str(tmp / "model.o"), *libs, "-o", str(tmp / "libqc_model.so")], "linking")
-        if arch != host_target():
+        if arch != host_arch():
             # A program that runs the library under emulation (qc run, tests).
             (tmp / "qc_run.c").write_text(abi.runner())
             tools.run([cc, "-O2", "-I", str(tmp), str(tmp / "qc_run.c"), str(tmp / "qc_model_wrapper.c"),

@@ -23,9 +23,13 @@ class CompiledModel:
             self.manifest = json.loads(man.read_text())
         except ValueError as e:
             raise QCError(f"'{man}' is corrupt: {e}")
-        from .compiler import host_target
-        self.target = self.manifest.get("arch", self.manifest.get("target", host_target()))
-        self.emulated = self.target != host_target()
+        from .compiler import TARGETS, host_arch, missing_features
+        target = self.manifest.get("target", host_arch())
+        if target in TARGETS and missing_features(target):
+            raise QCError(f"'{outdir}' is compiled for {target}; this CPU lacks "
+                          f"{', '.join(missing_features(target))} (recompile with --target x86-64)")
+        self.target = self.manifest.get("arch", target)
+        self.emulated = self.target != host_arch()
         if self.emulated:
             self.qemu = shutil.which(f"qemu-{self.target}")
             if self.qemu is None:

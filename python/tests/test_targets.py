@@ -1,0 +1,55 @@
+"""The x86-64 targets differ only in the instructions LLVM may use: the same
+model gives byte-identical outputs at every level this machine runs, and the
+default is the best level the machine has."""
+import numpy as np
+import pytest
+
+from conftest import load_test_data, model_path, run_qc
+from qc.compiler import TARGETS, host_arch, host_target, missing_features
+from qc.runtime import CompiledModel
+
+
+@pytest.mark.skipif(host_arch() != "x86-64", reason="x86-64 host targets")
+@pytest.mark.parametrize("name", ["cnn_bn", "mobilenet_dw", "kws_mlp"])
+def test_x86_levels_are_byte_identical(tmp_path, compiled, name):
+    x, _ = load_test_data(name)
+    default = CompiledModel(compiled(name))
+    assert default.manifest["target"] == host_target()
+    ref = default(x[:500])
+    levels = [t for t in TARGETS if TARGETS[t].get("arch") == "x86-64" and not missing_features(t)]
+    assert "x86-64" in levels
+    for t in levels:
+        if t == host_target():
+            continue
+        out = tmp_path / t
+        run_qc("compile", model_path(name), "--calib", model_path(name, "_calib_x.npy"),
+               "--target", t, "-o", out)
+        y = CompiledModel(out)(x[:500])
+        assert np.array_equal(ref.view(np.uint8), y.view(np.uint8)), f"{t} differs from {host_target()}"
+
+
+@pytest.mark.skipif(host_arch() != "x86-64" or bool(missing_features("x86-64-avx512vnni")),
+                    reason="needs an AVX-512 VNNI host")
+def test_avx512_build_uses_zmm(compiled):
+    asm = (compiled("cnn_bn") / "model.s").read_text()
+    assert "%zmm" in asm
+    base = compiled("cnn_bn")
+    assert CompiledModel(base).manifest["target"] == "x86-64-avx512vnni"
+
+
+def test_missing_features_refuse_to_run(tmp_path, compiled):
+    """A library for CPU features this machine lacks is refused, not run."""
+    import json
+    import shutil
+    out = tmp_path / "m"
+    shutil.copytree(compiled("kws_mlp"), out)
+    man = json.loads((out / "manifest.json").read_text())
+    TARGETS["x86-64-imaginary"] = {"llvm": [], "cc": None, "arch": host_arch(),
+                                   "needs": ["no_such_cpu_flag"]}
+    try:
+        man["target"] = "x86-64-imaginary"
+        (out / "manifest.json").write_text(json.dumps(man))
+        with pytest.raises(Exception, match="this CPU lacks no_such_cpu_flag"):
+            CompiledModel(out)
+    finally:
+        del TARGETS["x86-64-imaginary"]
