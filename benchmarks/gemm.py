@@ -65,7 +65,7 @@ def measure_peak(work, reps):
     return 2 * 8 * 64 * n / median_seconds(lambda: f(n), reps)
 
 
-def qc_gemm(work, m, n, k, reps):
+def qc_gemm(work, m, n, k, reps, target):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     from qc.compiler import compile_model
@@ -80,8 +80,8 @@ def qc_gemm(work, m, n, k, reps):
     model, calib = work / f"gemm{m}x{n}x{k}.onnx", work / f"calib{k}.npy"
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), str(model))
     np.save(calib, rng.normal(size=(64, k)).astype(np.float32))
-    out = work / f"gemm{m}x{n}x{k}"
-    compile_model(model, calib, out, force=True, log=lambda s: None, progress=False)
+    out = work / f"gemm{m}x{n}x{k}-{target}"
+    compile_model(model, calib, out, force=True, log=lambda s: None, progress=False, target=target)
     run = CompiledModel(out)
     x = rng.normal(size=(m, k)).astype(np.float32)
     return 2 * m * n * k / median_seconds(lambda: run(x), reps)
@@ -93,15 +93,19 @@ def main():
                                                     "1024,1024,1024"], metavar="M,N,K")
     p.add_argument("--reps", type=int, default=5)
     a = p.parse_args()
+    from qc.compiler import host_target
     with tempfile.TemporaryDirectory(prefix="qc-bench-") as d:
         work = Path(d)
         peak = measure_peak(work, a.reps)
+        best = host_target()
         print(f"measured int8 peak (1 core, vpdpbusd): {peak / 1e9:.0f} GOPS")
-        print(f"{'M x N x K':<18}{'qc GOPS':>10}{'% of peak':>11}")
+        print(f"{'M x N x K':<18}{'x86-64 GOPS':>12}{best + ' GOPS':>24}{'% of peak':>11}{'speedup':>9}")
         for s in a.shapes:
             m, n, k = map(int, s.split(","))
-            gops = qc_gemm(work, m, n, k, a.reps)
-            print(f"{f'{m} x {n} x {k}':<18}{gops / 1e9:>10.1f}{100 * gops / peak:>10.1f}%")
+            base = qc_gemm(work, m, n, k, a.reps, "x86-64")
+            gops = qc_gemm(work, m, n, k, a.reps, best)
+            print(f"{f'{m} x {n} x {k}':<18}{base / 1e9:>12.1f}{gops / 1e9:>24.1f}"
+                  f"{100 * gops / peak:>10.1f}%{gops / base:>8.1f}x")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from qc.runtime import CompiledModel
 
 
 @pytest.mark.skipif(host_arch() != "x86-64", reason="x86-64 host targets")
-@pytest.mark.parametrize("name", ["cnn_bn", "mobilenet_dw", "kws_mlp"])
+@pytest.mark.parametrize("name", ["cnn_bn", "mobilenet_dw", "kws_mlp", "tiny_vit"])
 def test_x86_levels_are_byte_identical(tmp_path, compiled, name):
     x, _ = load_test_data(name)
     default = CompiledModel(compiled(name))

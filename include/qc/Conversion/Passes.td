@@ -23,8 +23,23 @@ def ConvertQCToLinalg : Pass<"convert-qc-to-linalg", "::mlir::ModuleOp"> {
 
     Float graph ops and non-dyadic requantizes are refused with an error
     naming the op.
+
+    With `vnni`, an integer `qc.gemm` instead calls a generated kernel that
+    runs on AVX-512 VNNI `vpdpbusd` (lib/Conversion/QCToLinalg/GemmVNNI.cpp):
+    weights packed at compile time, accumulators in registers, the input
+    shifted to unsigned with the correction folded into the bias; the int32
+    results are identical.
   }];
+  let options = [
+    Option<"vnni", "vnni", "bool", /*default=*/"false",
+           "Lower int8 gemms to the AVX-512 VNNI kernel">,
+  ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::LLVM::LLVMDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
@@ -42,6 +57,21 @@ def QCFuseElementwise : Pass<"qc-fuse-elementwise", "::mlir::func::FuncOp"> {
     producers with a single use.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def QCVNNIKernels : Pass<"qc-vnni-kernels", "::mlir::ModuleOp"> {
+  let summary = "Give the VNNI gemm kernel declarations their bodies";
+  let description = [{
+    `convert-qc-to-linalg{vnni=true}` declares one kernel per gemm (with its
+    packed weight and bias globals); after buffer deallocation, this pass
+    writes each body: loops over rows and 16-column blocks with the
+    accumulators in vector registers and `llvm.x86.avx512.vpdpbusd.512`
+    over the reduction (see lib/Conversion/QCToLinalg/GemmVNNI.cpp).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def QCMemrefCopyToLinalg : Pass<"qc-memref-copy-to-linalg"> {

@@ -10,7 +10,7 @@ using namespace mlir;
 // identity layouts for a plain C ABI) -> loops -> LLVM dialect. Kept as text
 // so `qc-opt --qc-lower-to-llvm` and the docs show the same list.
 static const char kLowerToLLVM[] =
-    "convert-qc-to-linalg,"
+    "convert-qc-to-linalg{vnni=VNNI},"
     "func.func(tosa-to-linalg-named,tosa-to-tensor,tosa-to-linalg),"
     "tosa-to-arith{include-apply-rescale=true},"
     "canonicalize,"
@@ -18,21 +18,32 @@ static const char kLowerToLLVM[] =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
-    "buffer-deallocation-pipeline,qc-memref-copy-to-linalg,"
+    "buffer-deallocation-pipeline,qc-memref-copy-to-linalg,qc-vnni-kernels,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,canonicalize,"
-    "expand-strided-metadata,finalize-memref-to-llvm,"
+    "expand-strided-metadata,convert-vector-to-llvm,finalize-memref-to-llvm,"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-cf-to-llvm,"
     "convert-func-to-llvm,reconcile-unrealized-casts";
 
+namespace {
+struct LowerOptions : public PassPipelineOptions<LowerOptions> {
+  Option<bool> vnni{*this, "vnni",
+                    llvm::cl::desc("Lower int8 gemms to the AVX-512 VNNI "
+                                   "kernel (convert-qc-to-linalg{vnni})"),
+                    llvm::cl::init(false)};
+};
+} // namespace
+
 void qc::registerQCPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LowerOptions>(
       "qc-lower-to-llvm",
       "Lower integer qc IR through linalg and bufferization to the LLVM "
       "dialect",
-      [](OpPassManager &pm) {
-        if (failed(parsePassPipeline(kLowerToLLVM, pm, llvm::errs())))
+      [](OpPassManager &pm, const LowerOptions &opts) {
+        std::string text = kLowerToLLVM;
+        text.replace(text.find("VNNI"), 4, opts.vnni ? "true" : "false");
+        if (failed(parsePassPipeline(text, pm, llvm::errs())))
           llvm::report_fatal_error("qc-lower-to-llvm pipeline does not parse");
       });
 }

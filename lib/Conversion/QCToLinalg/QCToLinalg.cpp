@@ -1,5 +1,6 @@
 //===- QCToLinalg.cpp - integer qc ops to linalg --------------------------===//
 #include "qc/Conversion/Passes.h"
+#include "GemmVNNI.h"
 #include "RowOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "qc/Dialect/QC/IR/QCDialect.h"
@@ -262,7 +263,7 @@ LogicalResult lowerGemmWith(GemmOp op, ArrayRef<T> w, ArrayRef<T> bias) {
   return success();
 }
 
-LogicalResult lowerGemm(GemmOp op) {
+LogicalResult lowerGemm(GemmOp op, bool vnni) {
   if (isFloat(op.getInput())) {
     auto wb = floatWeights(op);
     if (failed(wb))
@@ -272,6 +273,9 @@ LogicalResult lowerGemm(GemmOp op) {
   auto folded = foldZeroPoint(op);
   if (failed(folded))
     return failure();
+  if (vnni && op.getInput().getType().hasStaticShape() &&
+      op.getInput().getType().getElementType().isInteger(8))
+    return lowerGemmVNNI(op, folded->first, folded->second);
   return lowerGemmWith<int64_t>(op, folded->first, folded->second);
 }
 
@@ -528,13 +532,13 @@ LogicalResult lowerBatchNorm(BatchNormOp op) {
   return success();
 }
 
-LogicalResult lowerOp(Operation *op) {
+LogicalResult lowerOp(Operation *op, bool vnni) {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case([](QuantizeOp o) { return lowerQuantize(o); })
       .Case([](DequantizeOp o) { return lowerDequantize(o); })
       .Case([](RequantizeOp o) { return lowerRequantize(o); })
       .Case([](Conv2DOp o) { return lowerConv(o); })
-      .Case([](GemmOp o) { return lowerGemm(o); })
+      .Case([&](GemmOp o) { return lowerGemm(o, vnni); })
       .Case([](MaxPool2DOp o) { return lowerMaxPool(o); })
       .Case([](SumPool2DOp o) { return lowerSumPool(o); })
       .Case([](AvgPool2DOp o) { return lowerAvgPool(o); })
@@ -550,6 +554,7 @@ LogicalResult lowerOp(Operation *op) {
 
 struct ConvertQCToLinalgPass
     : public qc::impl::ConvertQCToLinalgBase<ConvertQCToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
@@ -557,7 +562,7 @@ struct ConvertQCToLinalgPass
         ops.push_back(op);
     });
     for (Operation *op : ops)
-      if (failed(lowerOp(op)))
+      if (failed(lowerOp(op, vnni)))
         return signalPassFailure();
   }
 };

@@ -1,0 +1,246 @@
+//===- GemmVNNI.cpp - int8 gemm on AVX-512 VNNI ---------------------------===//
+//
+// The kernel, for each row m and each group of NV 16-column blocks, keeps NV
+// accumulators in zmm registers across the whole reduction:
+//   acc[v] = bias''[block v]
+//   for k4: a = broadcast(A[m][4k4 .. 4k4+3] as i32) ^ 0x80808080
+//           acc[v] = vpdpbusd(acc[v], a, Wp[block v][k4])   (u8 x s8)
+//   store acc[v] (masked for a last partial block)
+// sum (x + 128) w + bias - 128 sum w = sum x w + bias: the same int32
+// (wrapping) result as the generic lowering, bit for bit.
+//
+//===----------------------------------------------------------------------===//
+#include "GemmVNNI.h"
+#include "qc/Conversion/Passes.h"
+#include "qc/Transforms/Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+constexpr int64_t kLanes = 16, kGroup = 4, kNV = 4;
+constexpr int32_t kFlip = static_cast<int32_t>(0x80808080u);
+
+struct Kernel {
+  OpBuilder &b;
+  Location loc;
+  Value a, out, w, bias;
+  int64_t K, N, K4full;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// Broadcast of A[m][k .. k+3] as unsigned bytes.
+  Value broadcastA(Value m, Value k, bool tail) {
+    auto v4 = VectorType::get({kGroup}, b.getI8Type());
+    Value bytes;
+    if (tail) {
+      Value pad = arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0);
+      bytes = vector::TransferReadOp::create(b, loc, v4, a, ValueRange{m, k},
+                                             pad, ArrayRef<bool>{false});
+    } else {
+      bytes = vector::LoadOp::create(b, loc, v4, a, ValueRange{m, k});
+    }
+    Value word = vector::BitCastOp::create(
+        b, loc, VectorType::get({1}, b.getI32Type()), bytes);
+    Value s = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+    s = arith::XOrIOp::create(
+        b, loc, s, arith::ConstantIntOp::create(b, loc, b.getI32Type(), kFlip));
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({kLanes}, b.getI32Type()), s);
+  }
+
+  SmallVector<Value> step(Value m, Value k4, Value blk0, ValueRange accs,
+                          bool tail) {
+    Value k = arith::MulIOp::create(b, loc, k4, idx(kGroup));
+    auto v16 = VectorType::get({kLanes}, b.getI32Type());
+    auto v64 = VectorType::get({kLanes * kGroup}, b.getI8Type());
+    // LLVM 22's vpdpbusd takes its byte operands as <64 x i8>.
+    Value av = vector::BitCastOp::create(b, loc, v64, broadcastA(m, k, tail));
+    SmallVector<Value> next;
+    for (auto [i, acc] : llvm::enumerate(accs)) {
+      Value blk = arith::AddIOp::create(b, loc, blk0, idx(i));
+      Value wv = vector::LoadOp::create(b, loc, v64, w,
+                                        ValueRange{blk, k4, idx(0)});
+      next.push_back(LLVM::CallIntrinsicOp::create(
+                         b, loc, v16,
+                         b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                         ValueRange{acc, av, wv})
+                         .getResult(0));
+    }
+    return next;
+  }
+
+  /// Columns [16 blk0, 16 (blk0 + nv)) of row m; `lastCols` < 16 masks the
+  /// last block's store.
+  void chunk(Value m, Value blk0, int64_t nv, int64_t lastCols) {
+    auto v16 = VectorType::get({kLanes}, b.getI32Type());
+    SmallVector<Value> init;
+    for (int64_t i = 0; i < nv; ++i) {
+      Value col = arith::MulIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(kLanes));
+      init.push_back(vector::LoadOp::create(b, loc, v16, bias, ValueRange{col}));
+    }
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), idx(K4full), idx(1), init,
+        [&](OpBuilder &, Location, Value k4, ValueRange accs) {
+          scf::YieldOp::create(b, loc, step(m, k4, blk0, accs, false));
+        });
+    SmallVector<Value> accs(loop.getResults());
+    if (K4full * kGroup < K)
+      accs = step(m, idx(K4full), blk0, accs, true);
+    for (int64_t i = 0; i < nv; ++i) {
+      Value col = arith::MulIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(kLanes));
+      if (i == nv - 1 && lastCols < kLanes) {
+        SmallVector<bool> bits(kLanes, false);
+        for (int64_t j = 0; j < lastCols; ++j)
+          bits[j] = true;
+        Value mask = arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
+                                   ArrayRef<bool>(bits)));
+        vector::MaskedStoreOp::create(b, loc, out, ValueRange{m, col}, mask,
+                                      accs[i]);
+      } else {
+        vector::StoreOp::create(b, loc, accs[i], out, ValueRange{m, col});
+      }
+    }
+  }
+};
+} // namespace
+
+LogicalResult qc::lowerGemmVNNI(GemmOp op, ArrayRef<int64_t> w,
+                                ArrayRef<int64_t> bias) {
+  auto inTy = op.getInput().getType();
+  auto outTy = op.getOutput().getType();
+  int64_t M = inTy.getDimSize(0), K = inTy.getDimSize(1);
+  int64_t N = outTy.getDimSize(1);
+  int64_t NB = (N + kLanes - 1) / kLanes, K4 = (K + kGroup - 1) / kGroup;
+  // Packed weights and the bias with the unsigned shift's correction.
+  SmallVector<int8_t> packed(NB * K4 * kLanes * kGroup, 0);
+  SmallVector<int32_t> biasP(NB * kLanes, 0);
+  for (int64_t n = 0; n < N; ++n) {
+    int64_t sum = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      int64_t v = w[n * K + k];
+      sum += v;
+      packed[(((n / kLanes) * K4 + k / kGroup) * kLanes + n % kLanes) * kGroup +
+             k % kGroup] = static_cast<int8_t>(v);
+    }
+    int64_t nb = bias[n] - 128 * sum;
+    if (nb < INT32_MIN || nb > INT32_MAX)
+      return op.emitError() << "bias of channel " << n
+                            << " overflows int32 after the unsigned shift";
+    biasP[n] = static_cast<int32_t>(nb);
+  }
+
+  auto module = op->getParentOfType<ModuleOp>();
+  SymbolTable symbols(module);
+  OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+  Location loc = op.getLoc();
+  auto wTy = MemRefType::get({NB, K4, kLanes * kGroup}, mb.getI8Type());
+  auto bTy = MemRefType::get({NB * kLanes}, mb.getI32Type());
+  auto global = [&](StringRef name, MemRefType t, DenseElementsAttr v) {
+    auto g = memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"),
+                                      t, v, /*constant=*/true,
+                                      mb.getI64IntegerAttr(64));
+    symbols.insert(g);
+    return g;
+  };
+  auto wg = global("qc_vnni_weights", wTy,
+                   DenseElementsAttr::get(
+                       RankedTensorType::get(wTy.getShape(), mb.getI8Type()),
+                       ArrayRef<int8_t>(packed)));
+  auto bg = global("qc_vnni_bias", bTy,
+                   DenseElementsAttr::get(
+                       RankedTensorType::get(bTy.getShape(), mb.getI32Type()),
+                       ArrayRef<int32_t>(biasP)));
+  auto aTy = MemRefType::get({M, K}, mb.getI8Type());
+  auto oTy = MemRefType::get({M, N}, mb.getI32Type());
+  // A declaration: --qc-vnni-kernels gives it its body after buffer
+  // deallocation (which refuses the intrinsic's unknown memory effects).
+  auto fn = func::FuncOp::create(mb, loc, "qc_vnni_gemm",
+                                 mb.getFunctionType({aTy, oTy}, {}));
+  fn.setPrivate();
+  fn->setAttr("qc.vnni_weights", FlatSymbolRefAttr::get(wg.getSymNameAttr()));
+  fn->setAttr("qc.vnni_bias", FlatSymbolRefAttr::get(bg.getSymNameAttr()));
+  symbols.insert(fn);
+
+  // The call site: the input's buffer, a fresh output buffer.
+  OpBuilder cb(op);
+  Value in = bufferization::ToBufferOp::create(cb, loc, aTy, op.getInput(),
+                                               /*read_only=*/true);
+  Value o = memref::AllocOp::create(cb, loc, oTy, cb.getI64IntegerAttr(64));
+  func::CallOp::create(cb, loc, fn, ValueRange{in, o});
+  Value r = bufferization::ToTensorOp::create(cb, loc, outTy, o,
+                                              /*restrict=*/true,
+                                              /*writable=*/true);
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+namespace qc {
+#define GEN_PASS_DEF_QCVNNIKERNELS
+#include "qc/Conversion/Passes.h.inc"
+} // namespace qc
+
+namespace {
+struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      auto wSym = fn->getAttrOfType<FlatSymbolRefAttr>("qc.vnni_weights");
+      auto bSym = fn->getAttrOfType<FlatSymbolRefAttr>("qc.vnni_bias");
+      if (!wSym || !bSym || !fn.isExternal())
+        continue;
+      auto wg = module.lookupSymbol<memref::GlobalOp>(wSym);
+      auto bg = module.lookupSymbol<memref::GlobalOp>(bSym);
+      auto args = fn.getFunctionType().getInputs();
+      if (!wg || !bg || args.size() != 2) {
+        fn.emitError("malformed VNNI gemm kernel declaration");
+        return signalPassFailure();
+      }
+      auto aTy = cast<MemRefType>(args[0]), oTy = cast<MemRefType>(args[1]);
+      int64_t M = aTy.getDimSize(0), K = aTy.getDimSize(1), N = oTy.getDimSize(1);
+      Location loc = fn.getLoc();
+      Block *entry = fn.addEntryBlock();
+      OpBuilder b = OpBuilder::atBlockBegin(entry);
+      Value wv = memref::GetGlobalOp::create(b, loc, wg.getType(), wg.getSymName());
+      Value bv = memref::GetGlobalOp::create(b, loc, bg.getType(), bg.getSymName());
+      Kernel kern{b, loc, entry->getArgument(0), entry->getArgument(1), wv, bv,
+                  K, N, K / kGroup};
+      int64_t full = N / kLanes, groups = full / kNV, rest = full % kNV;
+      int64_t partial = N % kLanes;
+      scf::ForOp::create(
+          b, loc, kern.idx(0), kern.idx(M), kern.idx(1), ValueRange{},
+          [&](OpBuilder &, Location, Value m, ValueRange) {
+            if (groups)
+              scf::ForOp::create(
+                  b, loc, kern.idx(0), kern.idx(groups * kNV), kern.idx(kNV),
+                  ValueRange{}, [&](OpBuilder &, Location, Value blk, ValueRange) {
+                    kern.chunk(m, blk, kNV, kLanes);
+                    scf::YieldOp::create(b, loc);
+                  });
+            if (rest)
+              kern.chunk(m, kern.idx(groups * kNV), rest, kLanes);
+            if (partial)
+              kern.chunk(m, kern.idx(full), 1, partial);
+            scf::YieldOp::create(b, loc);
+          });
+      func::ReturnOp::create(b, loc);
+      fn->removeAttr("qc.vnni_weights");
+      fn->removeAttr("qc.vnni_bias");
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,19 @@
+//===- GemmVNNI.h - int8 gemm on AVX-512 VNNI -------------------*- C++ -*-===//
+#ifndef QC_LIB_CONVERSION_QCTOLINALG_GEMMVNNI_H
+#define QC_LIB_CONVERSION_QCTOLINALG_GEMMVNNI_H
+
+#include "qc/Dialect/QC/IR/QCDialect.h"
+
+namespace qc {
+
+/// Replaces an integer qc.gemm (weights `w` [N][K], bias with the input
+/// zero point already folded in) by a call to a generated kernel that runs
+/// the products on `vpdpbusd`: weights packed at compile time as
+/// [N/16][K/4][16][4], the input shifted to unsigned (x + 128, a byte xor)
+/// with the shift's correction `-128 * sum(w)` folded into the bias.
+mlir::LogicalResult lowerGemmVNNI(GemmOp op, llvm::ArrayRef<int64_t> w,
+                                  llvm::ArrayRef<int64_t> bias);
+
+} // namespace qc
+
+#endif

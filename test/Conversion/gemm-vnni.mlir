@@ -1,0 +1,35 @@
+// RUN: qc-opt %s --convert-qc-to-linalg=vnni=true | FileCheck %s
+// RUN: qc-opt %s --convert-qc-to-linalg=vnni=true --qc-vnni-kernels | FileCheck %s --check-prefix=BODY
+
+// N = 20: one full 16-column block and a masked partial one; K = 6: one
+// 4-byte group and a tail group read with padding. Packed weights are
+// [2 blocks][2 groups][16 x 4]; bias'' = bias - (input_zp + 128) * sum(w).
+// Channel 0: 1 - (-3 + 128) * 21 = -2624; channel 1: 2 - 125 * (-21) = 2627.
+// CHECK: memref.global "private" constant @qc_vnni_weights : memref<2x2x64xi8> = dense<"0x01020304FFFEFDFC07070707
+// CHECK: memref.global "private" constant @qc_vnni_bias : memref<32xi32> = dense<[-2624, 2627,
+// CHECK-LABEL: func.func private @qc_vnni_gemm(memref<3x6xi8>, memref<3x20xi32>)
+// CHECK-SAME: qc.vnni_bias = @qc_vnni_bias, qc.vnni_weights = @qc_vnni_weights
+// CHECK-LABEL: func.func @gemm
+// CHECK: %[[A:.*]] = bufferization.to_buffer %arg0 read_only : tensor<3x6xi8> to memref<3x6xi8>
+// CHECK: %[[O:.*]] = memref.alloc() {alignment = 64 : i64} : memref<3x20xi32>
+// CHECK: call @qc_vnni_gemm(%[[A]], %[[O]])
+// CHECK: %[[R:.*]] = bufferization.to_tensor %[[O]] restrict writable
+// CHECK: return %[[R]]
+
+// BODY-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<3x6xi8>, %arg1: memref<3x20xi32>)
+// BODY: scf.for
+// BODY: vector.load %{{.*}} : memref<32xi32>, vector<16xi32>
+// BODY: scf.for
+// BODY: vector.load %arg0{{.*}} : memref<3x6xi8>, vector<4xi8>
+// BODY: arith.xori %{{.*}}, %{{.*}} : i32
+// BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// BODY: vector.transfer_read %arg0
+// BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// BODY: vector.store
+// BODY: vector.maskedstore %arg1
+func.func @gemm(%x: tensor<3x6xi8>) -> tensor<3x20xi32> {
+  %w = arith.constant dense<[[1, 2, 3, 4, 5, 6], [-1, -2, -3, -4, -5, -6], [7, 7, 7, 7, 7, 7], [0, 0, 0, 0, 0, 1], [1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2], [3, 3, 3, 3, 3, 3], [4, 4, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [6, 6, 6, 6, 6, 6], [7, 7, 7, 7, 7, 7], [8, 8, 8, 8, 8, 8], [9, 9, 9, 9, 9, 9], [10, 10, 10, 10, 10, 10], [11, 11, 11, 11, 11, 11], [12, 12, 12, 12, 12, 12], [13, 13, 13, 13, 13, 13], [14, 14, 14, 14, 14, 14], [15, 15, 15, 15, 15, 15], [-128, 127, -128, 127, -128, 127]]> : tensor<20x6xi8>
+  %b = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]> : tensor<20xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = -3 : i32, weight_zp = 0 : i32} : (tensor<3x6xi8>, tensor<20x6xi8>, tensor<20xi32>) -> tensor<3x20xi32>
+  return %0 : tensor<3x20xi32>
+}
