@@ -118,12 +118,12 @@ struct Kernel {
 };
 } // namespace
 
-LogicalResult qc::lowerGemmVNNI(GemmOp op, ArrayRef<int64_t> w,
-                                ArrayRef<int64_t> bias) {
-  auto inTy = op.getInput().getType();
-  auto outTy = op.getOutput().getType();
+FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
+                                   Value input, ArrayRef<int64_t> w,
+                                   ArrayRef<int64_t> bias) {
+  auto inTy = cast<RankedTensorType>(input.getType());
   int64_t M = inTy.getDimSize(0), K = inTy.getDimSize(1);
-  int64_t N = outTy.getDimSize(1);
+  int64_t N = static_cast<int64_t>(bias.size());
   int64_t NB = (N + kLanes - 1) / kLanes, K4 = (K + kGroup - 1) / kGroup;
   // Packed weights and the bias with the unsigned shift's correction.
   SmallVector<int8_t> packed(NB * K4 * kLanes * kGroup, 0);
@@ -138,15 +138,15 @@ LogicalResult qc::lowerGemmVNNI(GemmOp op, ArrayRef<int64_t> w,
     }
     int64_t nb = bias[n] - 128 * sum;
     if (nb < INT32_MIN || nb > INT32_MAX)
-      return op.emitError() << "bias of channel " << n
-                            << " overflows int32 after the unsigned shift";
+      return anchor->emitError() << "bias of channel " << n
+                                 << " overflows int32 after the unsigned shift";
     biasP[n] = static_cast<int32_t>(nb);
   }
 
-  auto module = op->getParentOfType<ModuleOp>();
+  auto module = anchor->getParentOfType<ModuleOp>();
   SymbolTable symbols(module);
   OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
-  Location loc = op.getLoc();
+  Location loc = anchor->getLoc();
   auto wTy = MemRefType::get({NB, K4, kLanes * kGroup}, mb.getI8Type());
   auto bTy = MemRefType::get({NB * kLanes}, mb.getI32Type());
   auto global = [&](StringRef name, MemRefType t, DenseElementsAttr v) {
@@ -176,15 +176,23 @@ LogicalResult qc::lowerGemmVNNI(GemmOp op, ArrayRef<int64_t> w,
   symbols.insert(fn);
 
   // The call site: the input's buffer, a fresh output buffer.
-  OpBuilder cb(op);
-  Value in = bufferization::ToBufferOp::create(cb, loc, aTy, op.getInput(),
+  Value in = bufferization::ToBufferOp::create(cb, loc, aTy, input,
                                                /*read_only=*/true);
   Value o = memref::AllocOp::create(cb, loc, oTy, cb.getI64IntegerAttr(64));
   func::CallOp::create(cb, loc, fn, ValueRange{in, o});
-  Value r = bufferization::ToTensorOp::create(cb, loc, outTy, o,
-                                              /*restrict=*/true,
-                                              /*writable=*/true);
-  op.replaceAllUsesWith(r);
+  return bufferization::ToTensorOp::create(
+             cb, loc, RankedTensorType::get({M, N}, cb.getI32Type()), o,
+             /*restrict=*/true, /*writable=*/true)
+      .getResult();
+}
+
+LogicalResult qc::lowerGemmVNNI(GemmOp op, ArrayRef<int64_t> w,
+                                ArrayRef<int64_t> bias) {
+  OpBuilder b(op);
+  auto r = buildGemmVNNI(b, op, op.getInput(), w, bias);
+  if (failed(r))
+    return failure();
+  op.replaceAllUsesWith(*r);
   op.erase();
   return success();
 }

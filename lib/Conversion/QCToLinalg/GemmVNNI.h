@@ -14,6 +14,15 @@ namespace qc {
 mlir::LogicalResult lowerGemmVNNI(GemmOp op, llvm::ArrayRef<int64_t> w,
                                   llvm::ArrayRef<int64_t> bias);
 
+/// The [M][N] int32 product `input` (tensor<MxKxi8>) x `w`^T + `bias`
+/// through the same kernel, built at `b`'s insertion point; `anchor` names
+/// errors and finds the module.
+mlir::FailureOr<mlir::Value> buildGemmVNNI(mlir::OpBuilder &b,
+                                           mlir::Operation *anchor,
+                                           mlir::Value input,
+                                           llvm::ArrayRef<int64_t> w,
+                                           llvm::ArrayRef<int64_t> bias);
+
 } // namespace qc
 
 #endif

@@ -217,7 +217,61 @@ LogicalResult lowerConvWith(Conv2DOp op, ArrayRef<T> w, ArrayRef<T> bias,
   return success();
 }
 
-LogicalResult lowerConv(Conv2DOp op) {
+/// A group-1 int8 conv as im2col (rows = output pixels, columns = (c, kh,
+/// kw) windows of the zero-point-padded input) times the weights on the VNNI
+/// kernel, then the [pixels][channels] product transposed to NCHW.
+LogicalResult lowerConvVNNI(Conv2DOp op, ArrayRef<int64_t> w,
+                            ArrayRef<int64_t> bias) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto outTy = op.getOutput().getType();
+  auto wTy = op.getWeight().getType();
+  int64_t c = wTy.getDimSize(1), kh = wTy.getDimSize(2), kw = wTy.getDimSize(3);
+  int64_t oh = outTy.getDimSize(2), ow = outTy.getDimSize(3);
+  int64_t f = outTy.getDimSize(1);
+  Value in = padNCHW(b, loc, op.getInput(), op.getPads(),
+                     b.getI8IntegerAttr(op.getInputZp().value_or(0)));
+  ArrayRef<int64_t> st = op.getStrides(), dl = op.getDilations();
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  using It = utils::IteratorType;
+  // (oh=0, ow=1, c=2, kh=3, kw=4) -> x[0, c, oh*s + kh*d, ow*s + kw*d]
+  auto colTy = RankedTensorType::get({oh, ow, c, kh, kw}, b.getI8Type());
+  Value empty = tensor::EmptyOp::create(b, loc, colTy.getShape(), b.getI8Type());
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0,
+                     {getAffineConstantExpr(0, ctx), d(2),
+                      d(0) * st[0] + d(3) * dl[0], d(1) * st[1] + d(4) * dl[1]},
+                     ctx),
+      AffineMap::getMultiDimIdentityMap(5, ctx)};
+  Value cols =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{colTy}, ValueRange{in}, ValueRange{empty}, maps,
+          SmallVector<It>(5, It::parallel), "", "",
+          [](OpBuilder &nb, Location nl, ValueRange a) {
+            linalg::YieldOp::create(nb, nl, a[0]);
+          })
+          .getResult(0);
+  Value a = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({oh * ow, c * kh * kw}, b.getI8Type()), cols,
+      SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}});
+  auto prod = buildGemmVNNI(b, op, a, w, bias);
+  if (failed(prod))
+    return failure();
+  // [oh*ow][f] -> [1][f][oh][ow]
+  auto tTy = RankedTensorType::get({f, oh * ow}, b.getI32Type());
+  Value tEmpty = tensor::EmptyOp::create(b, loc, tTy.getShape(), b.getI32Type());
+  Value t = linalg::TransposeOp::create(b, loc, *prod, tEmpty,
+                                        ArrayRef<int64_t>{1, 0})
+                .getResult()[0];
+  Value r = tensor::ExpandShapeOp::create(
+      b, loc, outTy, t, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  op.replaceAllUsesWith(r);
+  op.erase();
+  return success();
+}
+
+LogicalResult lowerConv(Conv2DOp op, bool vnni) {
   Builder b(op.getContext());
   if (isFloat(op.getInput())) {
     auto wb = floatWeights(op);
@@ -229,6 +283,9 @@ LogicalResult lowerConv(Conv2DOp op) {
   auto folded = foldZeroPoint(op);
   if (failed(folded))
     return failure();
+  if (vnni && op.getGroup() == 1 && op.getInput().getType().hasStaticShape() &&
+      op.getInput().getType().getDimSize(0) == 1)
+    return lowerConvVNNI(op, folded->first, folded->second);
   return lowerConvWith<int64_t>(
       op, folded->first, folded->second,
       b.getI8IntegerAttr(op.getInputZp().value_or(0)));
@@ -537,7 +594,7 @@ LogicalResult lowerOp(Operation *op, bool vnni) {
       .Case([](QuantizeOp o) { return lowerQuantize(o); })
       .Case([](DequantizeOp o) { return lowerDequantize(o); })
       .Case([](RequantizeOp o) { return lowerRequantize(o); })
-      .Case([](Conv2DOp o) { return lowerConv(o); })
+      .Case([&](Conv2DOp o) { return lowerConv(o, vnni); })
       .Case([&](GemmOp o) { return lowerGemm(o, vnni); })
       .Case([](MaxPool2DOp o) { return lowerMaxPool(o); })
       .Case([](SumPool2DOp o) { return lowerSumPool(o); })
