@@ -91,7 +91,7 @@ class Abi:
         call = ", ".join(f"&m{k}" for k in range(len(params)))
         failed = "    if (qc_accel_failed)\n      return 2;\n" if accel else ""
         return ("/* Batch loop around the MLIR entry point (memref C interface). */\n"
-                + (ACCEL_HOST if accel else "") + "#include \"qc_model.h\"\n\n" +
+                + (ACCEL_HOST if accel else "") + "#include \"qc_model.h\"\n\n" + BUFFER_POOL +
                 "\n".join(structs) + "\n"
                 f"void _mlir_ciface_qc_model({', '.join(decls)});\n\n"
                 f"{self.signature()} {{\n"
@@ -177,6 +177,49 @@ void qc_accel_submit(int32_t region, int32_t n, int64_t p0, int64_t p1, int64_t 
     fprintf(stderr, "qc: accelerator: %s\n", qc_accel_error());
     qc_accel_failed = 1;
   }
+}
+
+"""
+
+
+# The compiled code allocates its intermediate buffers through these
+# (qc-lower-to-llvm{reuse-buffers}): freed buffers stay in a small per-thread
+# pool and are reused by the next call, so large buffers are not returned to
+# the kernel and faulted in again on every inference.
+BUFFER_POOL = r"""#include <stdlib.h>
+#include <string.h>
+
+#define QC_POOL_SLOTS 64
+typedef struct { size_t size; void *block; } qc_pool_slot;
+static __thread qc_pool_slot qc_pool[QC_POOL_SLOTS];
+
+void *_mlir_memref_to_llvm_alloc(size_t size) {
+  for (int i = 0; i < QC_POOL_SLOTS; ++i)
+    if (qc_pool[i].block && qc_pool[i].size == size) {
+      void *b = qc_pool[i].block;
+      qc_pool[i].block = NULL;
+      return (char *)b + 16;
+    }
+  char *b = malloc(size + 16);
+  if (!b)
+    return NULL;
+  memcpy(b, &size, sizeof size);
+  return b + 16;
+}
+
+void _mlir_memref_to_llvm_free(void *p) {
+  if (!p)
+    return;
+  char *b = (char *)p - 16;
+  size_t size;
+  memcpy(&size, b, sizeof size);
+  for (int i = 0; i < QC_POOL_SLOTS; ++i)
+    if (!qc_pool[i].block) {
+      qc_pool[i].size = size;
+      qc_pool[i].block = b;
+      return;
+    }
+  free(b);
 }
 
 """

@@ -49,7 +49,7 @@ TARGETS = {
                     "arch": "x86-64", "needs": ["avx2", "fma", "bmi2"]},
     "x86-64-avx512vnni": {"llvm": ["-mtriple=x86_64-linux-gnu", "-mcpu=x86-64-v4",
                                    "-mattr=+avx512vnni"], "cc": None, "arch": "x86-64",
-                          "lower": "--qc-lower-to-llvm=vnni=true",
+                          "lower": ["vnni=true"],
                           "needs": ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"]},
     "aarch64": {"llvm": ["-mtriple=aarch64-linux-gnu", "-mattr=+neon,+dotprod"],
                 "cc": "aarch64-linux-gnu-gcc", "arch": "aarch64"},
@@ -242,9 +242,11 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
             elif name == "03-fake-to-real" and integer_only:
                 args = ["--qc-fake-to-real=integer-only=true"]
             extra = [f"--qc-export-graph=output={tmp / 'graph.json'}"] if name == "04-fold-rescale" else []
-            lower = TARGETS[native_target(target)].get("lower")
-            if lower:  # the target's own lowering options (e.g. the VNNI gemm kernel)
-                args = [lower if a == "--qc-lower-to-llvm" else a for a in args]
+            # The C wrapper pools buffers (reuse-buffers); the target may add
+            # its own lowering options (e.g. the VNNI gemm kernel).
+            lower = "--qc-lower-to-llvm=" + " ".join(
+                ["reuse-buffers=true"] + TARGETS[native_target(target)].get("lower", []))
+            args = [lower if a == "--qc-lower-to-llvm" else a for a in args]
             tools.run([qcopt, str(ir), *args, *extra, "--mlir-print-debuginfo", "-o", str(nxt)],
                       f"stage {name[3:]}", describe, notes)
             ir = nxt

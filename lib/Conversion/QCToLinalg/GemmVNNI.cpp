@@ -27,7 +27,7 @@ using namespace mlir;
 using namespace qc;
 
 namespace {
-constexpr int64_t kLanes = 16, kGroup = 4, kNV = 4;
+constexpr int64_t kLanes = 16, kGroup = 4, kNV = 4, kMR = 4;
 constexpr int32_t kFlip = static_cast<int32_t>(0x80808080u);
 
 struct Kernel {
@@ -58,62 +58,108 @@ struct Kernel {
         b, loc, VectorType::get({kLanes}, b.getI32Type()), s);
   }
 
-  SmallVector<Value> step(Value m, Value k4, Value blk0, ValueRange accs,
-                          bool tail) {
+  /// One 4-deep reduction step for `rows` rows from m and `nv` blocks from
+  /// blk0: accumulator r * nv + i is row m + r, block blk0 + i.
+  SmallVector<Value> step(Value m, int64_t rows, Value k4, Value blk0,
+                          int64_t nv, ValueRange accs, bool tail) {
     Value k = arith::MulIOp::create(b, loc, k4, idx(kGroup));
     auto v16 = VectorType::get({kLanes}, b.getI32Type());
     auto v64 = VectorType::get({kLanes * kGroup}, b.getI8Type());
-    // LLVM 22's vpdpbusd takes its byte operands as <64 x i8>.
-    Value av = vector::BitCastOp::create(b, loc, v64, broadcastA(m, k, tail));
-    SmallVector<Value> next;
-    for (auto [i, acc] : llvm::enumerate(accs)) {
+    SmallVector<Value> wv, av;
+    for (int64_t i = 0; i < nv; ++i) {
       Value blk = arith::AddIOp::create(b, loc, blk0, idx(i));
-      Value wv = vector::LoadOp::create(b, loc, v64, w,
-                                        ValueRange{blk, k4, idx(0)});
-      next.push_back(LLVM::CallIntrinsicOp::create(
-                         b, loc, v16,
-                         b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                         ValueRange{acc, av, wv})
-                         .getResult(0));
+      wv.push_back(vector::LoadOp::create(b, loc, v64, w,
+                                          ValueRange{blk, k4, idx(0)}));
     }
+    // LLVM 22's vpdpbusd takes its byte operands as <64 x i8>.
+    for (int64_t r = 0; r < rows; ++r)
+      av.push_back(vector::BitCastOp::create(
+          b, loc, v64,
+          broadcastA(arith::AddIOp::create(b, loc, m, idx(r)), k, tail)));
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < nv; ++i)
+        next.push_back(LLVM::CallIntrinsicOp::create(
+                           b, loc, v16,
+                           b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                           ValueRange{accs[r * nv + i], av[r], wv[i]})
+                           .getResult(0));
     return next;
   }
 
-  /// Columns [16 blk0, 16 (blk0 + nv)) of row m; `lastCols` < 16 masks the
-  /// last block's store.
-  void chunk(Value m, Value blk0, int64_t nv, int64_t lastCols) {
+  /// Rows [m, m + rows), columns [16 blk0, 16 (blk0 + nv)); `lastCols` < 16
+  /// masks the last block's stores.
+  void chunk(Value m, int64_t rows, Value blk0, int64_t nv, int64_t lastCols) {
     auto v16 = VectorType::get({kLanes}, b.getI32Type());
-    SmallVector<Value> init;
-    for (int64_t i = 0; i < nv; ++i) {
-      Value col = arith::MulIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(kLanes));
-      init.push_back(vector::LoadOp::create(b, loc, v16, bias, ValueRange{col}));
-    }
+    SmallVector<Value> cols, init;
+    for (int64_t i = 0; i < nv; ++i)
+      cols.push_back(arith::MulIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(kLanes)));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t i = 0; i < nv; ++i)
+        init.push_back(
+            vector::LoadOp::create(b, loc, v16, bias, ValueRange{cols[i]}));
     auto loop = scf::ForOp::create(
         b, loc, idx(0), idx(K4full), idx(1), init,
         [&](OpBuilder &, Location, Value k4, ValueRange accs) {
-          scf::YieldOp::create(b, loc, step(m, k4, blk0, accs, false));
+          scf::YieldOp::create(b, loc, step(m, rows, k4, blk0, nv, accs, false));
         });
     SmallVector<Value> accs(loop.getResults());
     if (K4full * kGroup < K)
-      accs = step(m, idx(K4full), blk0, accs, true);
-    for (int64_t i = 0; i < nv; ++i) {
-      Value col = arith::MulIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(kLanes));
-      if (i == nv - 1 && lastCols < kLanes) {
-        SmallVector<bool> bits(kLanes, false);
-        for (int64_t j = 0; j < lastCols; ++j)
-          bits[j] = true;
-        Value mask = arith::ConstantOp::create(
-            b, loc,
-            DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
-                                   ArrayRef<bool>(bits)));
-        vector::MaskedStoreOp::create(b, loc, out, ValueRange{m, col}, mask,
-                                      accs[i]);
-      } else {
-        vector::StoreOp::create(b, loc, accs[i], out, ValueRange{m, col});
+      accs = step(m, rows, idx(K4full), blk0, nv, accs, true);
+    Value mask;
+    if (lastCols < kLanes) {
+      SmallVector<bool> bits(kLanes, false);
+      for (int64_t j = 0; j < lastCols; ++j)
+        bits[j] = true;
+      mask = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
+                                 ArrayRef<bool>(bits)));
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      Value row = arith::AddIOp::create(b, loc, m, idx(r));
+      for (int64_t i = 0; i < nv; ++i) {
+        Value acc = accs[r * nv + i];
+        if (i == nv - 1 && mask)
+          vector::MaskedStoreOp::create(b, loc, out, ValueRange{row, cols[i]},
+                                        mask, acc);
+        else
+          vector::StoreOp::create(b, loc, acc, out, ValueRange{row, cols[i]});
       }
     }
+  }
+
+  /// Every column block of rows [m, m + rows).
+  void rowBlock(Value m, int64_t rows) {
+    int64_t full = N / kLanes, groups = full / kNV, rest = full % kNV;
+    int64_t partial = N % kLanes;
+    if (groups)
+      scf::ForOp::create(b, loc, idx(0), idx(groups * kNV), idx(kNV),
+                         ValueRange{},
+                         [&](OpBuilder &, Location, Value blk, ValueRange) {
+                           chunk(m, rows, blk, kNV, kLanes);
+                           scf::YieldOp::create(b, loc);
+                         });
+    if (rest)
+      chunk(m, rows, idx(groups * kNV), rest, kLanes);
+    if (partial)
+      chunk(m, rows, idx(full), 1, partial);
+  }
+
+  /// The kernel: rows in blocks of kMR (each weight load feeds kMR rows),
+  /// then the remaining rows one at a time.
+  void body(int64_t M) {
+    int64_t mFull = M / kMR * kMR;
+    for (auto [lo, hi, rows] : {std::make_tuple(int64_t(0), mFull, kMR),
+                                std::make_tuple(mFull, M, int64_t(1))})
+      if (lo < hi)
+        scf::ForOp::create(b, loc, idx(lo), idx(hi), idx(rows), ValueRange{},
+                           [&, rows = rows](OpBuilder &, Location, Value m,
+                                            ValueRange) {
+                             rowBlock(m, rows);
+                             scf::YieldOp::create(b, loc);
+                           });
   }
 };
 } // namespace
@@ -227,24 +273,7 @@ struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
       Value bv = memref::GetGlobalOp::create(b, loc, bg.getType(), bg.getSymName());
       Kernel kern{b, loc, entry->getArgument(0), entry->getArgument(1), wv, bv,
                   K, N, K / kGroup};
-      int64_t full = N / kLanes, groups = full / kNV, rest = full % kNV;
-      int64_t partial = N % kLanes;
-      scf::ForOp::create(
-          b, loc, kern.idx(0), kern.idx(M), kern.idx(1), ValueRange{},
-          [&](OpBuilder &, Location, Value m, ValueRange) {
-            if (groups)
-              scf::ForOp::create(
-                  b, loc, kern.idx(0), kern.idx(groups * kNV), kern.idx(kNV),
-                  ValueRange{}, [&](OpBuilder &, Location, Value blk, ValueRange) {
-                    kern.chunk(m, blk, kNV, kLanes);
-                    scf::YieldOp::create(b, loc);
-                  });
-            if (rest)
-              kern.chunk(m, kern.idx(groups * kNV), rest, kLanes);
-            if (partial)
-              kern.chunk(m, kern.idx(full), 1, partial);
-            scf::YieldOp::create(b, loc);
-          });
+      kern.body(M);
       func::ReturnOp::create(b, loc);
       fn->removeAttr("qc.vnni_weights");
       fn->removeAttr("qc.vnni_bias");

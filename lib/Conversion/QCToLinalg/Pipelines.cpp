@@ -21,7 +21,8 @@ static const char kLowerToLLVM[] =
     "buffer-deallocation-pipeline,qc-memref-copy-to-linalg,qc-vnni-kernels,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,canonicalize,"
-    "expand-strided-metadata,convert-vector-to-llvm,finalize-memref-to-llvm,"
+    "expand-strided-metadata,convert-vector-to-llvm,"
+    "finalize-memref-to-llvm{use-generic-functions=REUSE},"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-cf-to-llvm,"
     "convert-func-to-llvm,reconcile-unrealized-casts";
@@ -32,6 +33,12 @@ struct LowerOptions : public PassPipelineOptions<LowerOptions> {
                     llvm::cl::desc("Lower int8 gemms to the AVX-512 VNNI "
                                    "kernel (convert-qc-to-linalg{vnni})"),
                     llvm::cl::init(false)};
+  Option<bool> reuseBuffers{
+      *this, "reuse-buffers",
+      llvm::cl::desc("Allocate buffers through _mlir_memref_to_llvm_alloc / "
+                     "_mlir_memref_to_llvm_free, which the model's C wrapper "
+                     "defines with a per-thread pool (no page faults per call)"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -43,6 +50,7 @@ void qc::registerQCPipelines() {
       [](OpPassManager &pm, const LowerOptions &opts) {
         std::string text = kLowerToLLVM;
         text.replace(text.find("VNNI"), 4, opts.vnni ? "true" : "false");
+        text.replace(text.find("REUSE"), 5, opts.reuseBuffers ? "true" : "false");
         if (failed(parsePassPipeline(text, pm, llvm::errs())))
           llvm::report_fatal_error("qc-lower-to-llvm pipeline does not parse");
       });

@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""int8 ResNet-18 and MobileNetV2 (batch 1, random weights from
+../shared/tools/make_bench_models.py) compiled by qc, against ONNX Runtime
+fp32 and int8 QDQ (qc export-qdq; ORT fuses it to QLinearConv) in the same
+run, 1 and 2 threads for ORT (qc runs on 1 thread today). Prints medians and
+ratios. Not part of the test suite.
+
+    /usr/bin/python3 benchmarks/networks.py [WORKDIR] [--reps R]
+
+ONNX Runtime comes from npm: `npm install --ignore-scripts onnxruntime-node`
+in benchmarks/ (or set ORT_NODE_PATH to a node_modules directory).
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "python"))
+from qc.runtime import CompiledModel  # noqa: E402
+
+QC = REPO / "build" / "bin" / "qc"
+
+
+def qc_ms(out, reps):
+    m = CompiledModel(out)
+    x = np.sin(np.arange(3 * 224 * 224, dtype=np.float32)).reshape(1, 3, 224, 224)
+    for _ in range(3):
+        m(x)
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        m(x)
+        ts.append(time.perf_counter() - t)
+    return 1000 * float(np.median(ts))
+
+
+def ort_ms(model, threads, reps):
+    env = dict(os.environ)
+    env.setdefault("NODE_PATH", os.environ.get("ORT_NODE_PATH", str(REPO / "benchmarks" / "node_modules")))
+    p = subprocess.run(["node", str(REPO / "benchmarks" / "ort_bench.js"), str(model), "input",
+                        "3", "224", "224", str(threads), str(reps)], capture_output=True, text=True, env=env)
+    m = re.search(r"median_ms=([0-9.]+)", p.stdout)
+    if not m:
+        raise SystemExit(f"ONNX Runtime failed (npm install --ignore-scripts onnxruntime-node in "
+                         f"benchmarks/?):\n{p.stderr[-2000:]}")
+    return float(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("workdir", nargs="?", default="/tmp/qc-net-bench")
+    ap.add_argument("--reps", type=int, default=20)
+    a = ap.parse_args()
+    work = Path(a.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    if not (work / "resnet18.onnx").exists():
+        subprocess.run(["/usr/bin/python3", str(REPO.parent / "shared" / "tools" / "make_bench_models.py"),
+                        str(work)], check=True, capture_output=True)
+    np.save(work / "calib.npy", np.random.RandomState(0).randn(8, 3, 224, 224).astype(np.float32))
+    for name in ("resnet18", "mobilenet_v2"):
+        model, out, qdq = work / f"{name}.onnx", work / f"{name}-qc", work / f"{name}.qdq.onnx"
+        t = time.time()
+        subprocess.run([str(QC), "compile", str(model), "--calib", str(work / "calib.npy"), "-o", str(out),
+                        "--force", "-q"], check=True)
+        compile_s = time.time() - t
+        subprocess.run([str(QC), "export-qdq", str(model), "--calib", str(work / "calib.npy"), "-o", str(qdq),
+                        "--force", "-q"], check=True)
+        q = qc_ms(out, a.reps)
+        o8, o8x2 = ort_ms(qdq, 1, a.reps), ort_ms(qdq, 2, a.reps)
+        o32 = ort_ms(model, 1, a.reps)
+        print(f"{name}: qc int8 {q:.2f} ms (1 thread; compile {compile_s:.1f} s) | ORT int8 QDQ "
+              f"{o8:.2f} ms (1 thread), {o8x2:.2f} ms (2) | ORT fp32 {o32:.2f} ms | "
+              f"qc vs ORT int8 1 thread: {o8 / q:.2f}x, vs ORT fp32: {o32 / q:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
