@@ -95,6 +95,14 @@ def collect(g, x, batch=32, progress=True):
         h, _ = np.histogram(t, bins=BINS, range=(-m, m))
         hist[name] = hist.get(name, 0) + h
 
+    if not g.batched:
+        # A static model runs on whole tensors: calibrate on its exact
+        # first dimension (rows left over are not used).
+        batch = g.input_shape[0]
+        if len(x) < batch:
+            raise QCError(f"the model's input has a static first dimension {batch}: "
+                          f"calibration needs at least {batch} rows, got {len(x)}")
+        x = x[: len(x) // batch * batch]
     steps = list(range(0, len(x), batch))
     bar = Progress("calibrating", 2 * len(steps), progress)
     for k, observe in enumerate((minmax, histogram)):

@@ -53,3 +53,32 @@ def test_missing_features_refuse_to_run(tmp_path, compiled):
             CompiledModel(out)
     finally:
         del TARGETS["x86-64-imaginary"]
+
+
+def test_static_gemm_calibrates_on_its_rows(tmp_path):
+    """A model with a static first dimension M calibrates in batches of M and
+    compiles the exact M x K x N product (the VNNI kernel's row blocks)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    m, k, n = 6, 40, 20
+    w = rng.normal(0, 0.3, (n, k)).astype(np.float32)
+    g = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [m, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [m, n])],
+        [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.zeros(n, np.float32), "b")])
+    model = tmp_path / "g.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), model)
+    calib = tmp_path / "c.npy"
+    np.save(calib, rng.normal(size=(4, k)).astype(np.float32))
+    p = run_qc("compile", model, "--calib", calib, "-o", tmp_path / "bad", check=False)
+    assert p.returncode == 1 and "static first dimension 6: calibration needs at least 6 rows, got 4" in p.stderr
+    np.save(calib, rng.normal(size=(20, k)).astype(np.float32))
+    for t in ("x86-64", host_target()):
+        run_qc("compile", model, "--calib", calib, "--target", t, "-o", tmp_path / t, "--force")
+    x = rng.normal(size=(m, k)).astype(np.float32)
+    ys = [CompiledModel(tmp_path / t)(x) for t in ("x86-64", host_target())]
+    assert ys[0].shape == (m, n)
+    assert np.array_equal(ys[0], ys[1])
+    assert np.abs(ys[0] - x @ w.T).max() < 0.1 * np.abs(x @ w.T).max()
