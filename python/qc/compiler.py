@@ -52,7 +52,7 @@ TARGETS = {
                           "lower": ["vnni=true"],
                           "needs": ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"]},
     "aarch64": {"llvm": ["-mtriple=aarch64-linux-gnu", "-mattr=+neon,+dotprod"],
-                "cc": "aarch64-linux-gnu-gcc", "arch": "aarch64"},
+                "cc": "aarch64-linux-gnu-gcc", "arch": "aarch64", "lower": ["sdot=true"]},
     # The Edge-TPU-like accelerator (docs/accelerator.md): supported layers
     # run as command streams on libqc_accel_rt, the rest natively on the host.
     "etpu": {"accel": "etpu"},

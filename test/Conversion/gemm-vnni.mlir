@@ -1,5 +1,13 @@
-// RUN: qc-opt %s --convert-qc-to-linalg=vnni=true | FileCheck %s
-// RUN: qc-opt %s --convert-qc-to-linalg=vnni=true --qc-vnni-kernels | FileCheck %s --check-prefix=BODY
+// RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=vnni=true | FileCheck %s
+// RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=vnni=true --qc-vnni-kernels | FileCheck %s --check-prefix=BODY
+// RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=sdot=true --qc-vnni-kernels | FileCheck %s --check-prefix=SDOT
+
+// On AArch64 sdot (4 lanes, s8 x s8) there is no unsigned shift: the bias
+// keeps only the zero-point fold (channel 0: 1 + 3 * 21 = 64).
+// SDOT: memref.global "private" constant @qc_vnni_bias : memref<20xi32> = dense<[64, -61,
+// SDOT-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<3x6xi8>, %arg1: memref<3x20xi32>)
+// SDOT-NOT: arith.xori
+// SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"({{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
 
 // N = 20: one full 16-column block and a masked partial one; K = 6: one
 // 4-byte group and a tail group read with padding. Packed weights are
@@ -32,4 +40,31 @@ func.func @gemm(%x: tensor<3x6xi8>) -> tensor<3x20xi32> {
   %b = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]> : tensor<20xi32>
   %0 = qc.gemm %x, %w, %b {input_zp = -3 : i32, weight_zp = 0 : i32} : (tensor<3x6xi8>, tensor<20x6xi8>, tensor<20xi32>) -> tensor<3x20xi32>
   return %0 : tensor<3x20xi32>
+}
+
+// -----
+
+// With a dyadic int8 requantize as its only user, the kernel applies it in
+// its epilogue (input zero point folded into the bias): an int8 result, no
+// separate requantize.
+// CHECK-LABEL: func.func private @qc_vnni_gemm(memref<2x8xi8>, memref<2x3xi8>)
+// CHECK-SAME: qc.vnni_out = array<i32: -5, -100, 120>
+// CHECK-SAME: qc.vnni_requant = @qc_vnni_requant
+// CHECK-LABEL: func.func @gemm_requant
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x3xi8>
+// CHECK-NOT: qc.requantize
+// CHECK: bufferization.to_tensor {{.*}} : memref<2x3xi8> to tensor<2x3xi8>
+// BODY-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<2x8xi8>, %arg1: memref<2x3xi8>)
+// BODY: arith.muli {{.*}} : vector<16xi64>
+// BODY: arith.shrsi {{.*}} : vector<16xi64>
+// BODY: arith.maxsi
+// BODY: arith.minsi
+// BODY: arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
+// BODY: vector.maskedstore %arg1
+func.func @gemm_requant(%x: tensor<2x8xi8>) -> tensor<2x3xi8> {
+  %w = arith.constant dense<[[1, 2, 3, 4, 5, 6, 7, 8], [-1, 0, 1, 0, -1, 0, 1, 0], [9, 9, 9, 9, 9, 9, 9, 9]]> : tensor<3x8xi8>
+  %b = arith.constant dense<[10, -20, 30]> : tensor<3xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 4 : i32, weight_zp = 0 : i32} : (tensor<2x8xi8>, tensor<3x8xi8>, tensor<3xi32>) -> tensor<2x3xi32>
+  %1 = qc.requantize %0 {axis = 1 : i64, input_zp = 2 : i32, max = 120 : i32, min = -100 : i32, multiplier = array<i32: 1073741824, 1500000000, 2000000000>, output_zp = -5 : i32, shift = array<i32: 33, 36, 40>} : tensor<2x3xi32> -> tensor<2x3xi8>
+  return %1 : tensor<2x3xi8>
 }

@@ -28,11 +28,14 @@ def ConvertQCToLinalg : Pass<"convert-qc-to-linalg", "::mlir::ModuleOp"> {
     runs on AVX-512 VNNI `vpdpbusd` (lib/Conversion/QCToLinalg/GemmVNNI.cpp):
     weights packed at compile time, accumulators in registers, the input
     shifted to unsigned with the correction folded into the bias; the int32
-    results are identical.
+    results are identical. With `sdot`, the same kernel on AArch64 `sdot`
+    (4 lanes, signed x signed, no shift).
   }];
   let options = [
     Option<"vnni", "vnni", "bool", /*default=*/"false",
-           "Lower int8 gemms to the AVX-512 VNNI kernel">,
+           "Lower int8 gemms and group-1 convs to the AVX-512 VNNI kernel">,
+    Option<"sdot", "sdot", "bool", /*default=*/"false",
+           "Lower int8 gemms and group-1 convs to the AArch64 sdot kernel">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::bufferization::BufferizationDialect",

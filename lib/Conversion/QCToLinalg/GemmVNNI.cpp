@@ -35,6 +35,55 @@ struct Kernel {
   Location loc;
   Value a, out, w, bias;
   int64_t K, N, K4full;
+  /// The fused requantize: per-column multipliers and shifts ([2][NP] i32),
+  /// output zero point and clamp; null for an int32 result.
+  Value requant;
+  int32_t zp = 0, lo = 0, hi = 0;
+  /// The dot instruction: AVX-512 vpdpbusd (16 lanes, u8 x s8: the input is
+  /// shifted by 128) or AArch64 sdot (4 lanes, s8 x s8).
+  bool sdot = false;
+  int64_t lanes = kLanes;
+
+  /// TOSA apply_scale with double rounding, output zero point, clamp and
+  /// truncation to int8, on 16 lanes: the same arithmetic as the generic
+  /// lowering of qc.requantize (tosa.apply_scale), in int64.
+  Value requantize(Value acc, Value col) {
+    auto v16 = [&](Type t) { return VectorType::get({lanes}, t); };
+    Type i64 = b.getI64Type(), i32 = b.getI32Type();
+    auto splat64 = [&](int64_t v) {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(v16(i64), b.getI64IntegerAttr(v)));
+    };
+    auto splat32 = [&](int64_t v) {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(v16(i32), b.getI32IntegerAttr(v)));
+    };
+    Value m = vector::LoadOp::create(b, loc, v16(i32), requant,
+                                     ValueRange{idx(0), col});
+    Value sh = vector::LoadOp::create(b, loc, v16(i32), requant,
+                                      ValueRange{idx(1), col});
+    Value x = arith::ExtSIOp::create(b, loc, v16(i64), acc);
+    Value s64 = arith::ExtSIOp::create(b, loc, v16(i64), sh);
+    Value prod = arith::MulIOp::create(
+        b, loc, x, arith::ExtSIOp::create(b, loc, v16(i64), m));
+    Value round = arith::ShLIOp::create(
+        b, loc, splat64(1), arith::SubIOp::create(b, loc, s64, splat64(1)));
+    Value nonneg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x,
+                                         splat64(0));
+    Value dr = arith::SelectOp::create(b, loc, nonneg, splat64(1 << 30),
+                                       splat64(-(int64_t(1) << 30)));
+    Value big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, s64,
+                                      splat64(31));
+    round = arith::AddIOp::create(
+        b, loc, round, arith::SelectOp::create(b, loc, big, dr, splat64(0)));
+    Value r = arith::ShRSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, prod, round), s64);
+    Value v = arith::TruncIOp::create(b, loc, v16(i32), r);
+    v = arith::AddIOp::create(b, loc, v, splat32(zp));
+    v = arith::MaxSIOp::create(b, loc, v, splat32(lo));
+    v = arith::MinSIOp::create(b, loc, v, splat32(hi));
+    return arith::TruncIOp::create(b, loc, v16(b.getI8Type()), v);
+  }
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
@@ -52,10 +101,12 @@ struct Kernel {
     Value word = vector::BitCastOp::create(
         b, loc, VectorType::get({1}, b.getI32Type()), bytes);
     Value s = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
-    s = arith::XOrIOp::create(
-        b, loc, s, arith::ConstantIntOp::create(b, loc, b.getI32Type(), kFlip));
+    if (!sdot)
+      s = arith::XOrIOp::create(
+          b, loc, s,
+          arith::ConstantIntOp::create(b, loc, b.getI32Type(), kFlip));
     return vector::BroadcastOp::create(
-        b, loc, VectorType::get({kLanes}, b.getI32Type()), s);
+        b, loc, VectorType::get({lanes}, b.getI32Type()), s);
   }
 
   /// One 4-deep reduction step for `rows` rows from m and `nv` blocks from
@@ -63,15 +114,15 @@ struct Kernel {
   SmallVector<Value> step(Value m, int64_t rows, Value k4, Value blk0,
                           int64_t nv, ValueRange accs, bool tail) {
     Value k = arith::MulIOp::create(b, loc, k4, idx(kGroup));
-    auto v16 = VectorType::get({kLanes}, b.getI32Type());
-    auto v64 = VectorType::get({kLanes * kGroup}, b.getI8Type());
+    auto v16 = VectorType::get({lanes}, b.getI32Type());
+    auto v64 = VectorType::get({lanes * kGroup}, b.getI8Type());
     SmallVector<Value> wv, av;
     for (int64_t i = 0; i < nv; ++i) {
       Value blk = arith::AddIOp::create(b, loc, blk0, idx(i));
       wv.push_back(vector::LoadOp::create(b, loc, v64, w,
                                           ValueRange{blk, k4, idx(0)}));
     }
-    // LLVM 22's vpdpbusd takes its byte operands as <64 x i8>.
+    // LLVM 22's vpdpbusd and sdot take their byte operands as i8 vectors.
     for (int64_t r = 0; r < rows; ++r)
       av.push_back(vector::BitCastOp::create(
           b, loc, v64,
@@ -81,7 +132,8 @@ struct Kernel {
       for (int64_t i = 0; i < nv; ++i)
         next.push_back(LLVM::CallIntrinsicOp::create(
                            b, loc, v16,
-                           b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                           b.getStringAttr(sdot ? "llvm.aarch64.neon.sdot.v4i32.v16i8"
+                                                : "llvm.x86.avx512.vpdpbusd.512"),
                            ValueRange{accs[r * nv + i], av[r], wv[i]})
                            .getResult(0));
     return next;
@@ -90,11 +142,11 @@ struct Kernel {
   /// Rows [m, m + rows), columns [16 blk0, 16 (blk0 + nv)); `lastCols` < 16
   /// masks the last block's stores.
   void chunk(Value m, int64_t rows, Value blk0, int64_t nv, int64_t lastCols) {
-    auto v16 = VectorType::get({kLanes}, b.getI32Type());
+    auto v16 = VectorType::get({lanes}, b.getI32Type());
     SmallVector<Value> cols, init;
     for (int64_t i = 0; i < nv; ++i)
       cols.push_back(arith::MulIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(kLanes)));
+          b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(lanes)));
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t i = 0; i < nv; ++i)
         init.push_back(
@@ -108,19 +160,21 @@ struct Kernel {
     if (K4full * kGroup < K)
       accs = step(m, rows, idx(K4full), blk0, nv, accs, true);
     Value mask;
-    if (lastCols < kLanes) {
-      SmallVector<bool> bits(kLanes, false);
+    if (lastCols < lanes) {
+      SmallVector<bool> bits(lanes, false);
       for (int64_t j = 0; j < lastCols; ++j)
         bits[j] = true;
       mask = arith::ConstantOp::create(
           b, loc,
-          DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
+          DenseElementsAttr::get(VectorType::get({lanes}, b.getI1Type()),
                                  ArrayRef<bool>(bits)));
     }
     for (int64_t r = 0; r < rows; ++r) {
       Value row = arith::AddIOp::create(b, loc, m, idx(r));
       for (int64_t i = 0; i < nv; ++i) {
         Value acc = accs[r * nv + i];
+        if (requant)
+          acc = requantize(acc, cols[i]);
         if (i == nv - 1 && mask)
           vector::MaskedStoreOp::create(b, loc, out, ValueRange{row, cols[i]},
                                         mask, acc);
@@ -132,17 +186,17 @@ struct Kernel {
 
   /// Every column block of rows [m, m + rows).
   void rowBlock(Value m, int64_t rows) {
-    int64_t full = N / kLanes, groups = full / kNV, rest = full % kNV;
-    int64_t partial = N % kLanes;
+    int64_t full = N / lanes, groups = full / kNV, rest = full % kNV;
+    int64_t partial = N % lanes;
     if (groups)
       scf::ForOp::create(b, loc, idx(0), idx(groups * kNV), idx(kNV),
                          ValueRange{},
                          [&](OpBuilder &, Location, Value blk, ValueRange) {
-                           chunk(m, rows, blk, kNV, kLanes);
+                           chunk(m, rows, blk, kNV, lanes);
                            scf::YieldOp::create(b, loc);
                          });
     if (rest)
-      chunk(m, rows, idx(groups * kNV), rest, kLanes);
+      chunk(m, rows, idx(groups * kNV), rest, lanes);
     if (partial)
       chunk(m, rows, idx(full), 1, partial);
   }
@@ -166,7 +220,9 @@ struct Kernel {
 
 FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
                                    Value input, ArrayRef<int64_t> w,
-                                   ArrayRef<int64_t> bias) {
+                                   ArrayRef<int64_t> bias,
+                                   RequantizeOp requant, bool sdot) {
+  const int64_t kLanes = sdot ? 4 : ::kLanes;
   auto inTy = cast<RankedTensorType>(input.getType());
   int64_t M = inTy.getDimSize(0), K = inTy.getDimSize(1);
   int64_t N = static_cast<int64_t>(bias.size());
@@ -182,7 +238,9 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
       packed[(((n / kLanes) * K4 + k / kGroup) * kLanes + n % kLanes) * kGroup +
              k % kGroup] = static_cast<int8_t>(v);
     }
-    int64_t nb = bias[n] - 128 * sum;
+    // A fused requantize's input zero point folds into the bias too.
+    int64_t nb = bias[n] - (sdot ? 0 : 128 * sum) -
+                 (requant ? requant.getInputZp() : 0);
     if (nb < INT32_MIN || nb > INT32_MAX)
       return anchor->emitError() << "bias of channel " << n
                                  << " overflows int32 after the unsigned shift";
@@ -211,7 +269,23 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
                        RankedTensorType::get(bTy.getShape(), mb.getI32Type()),
                        ArrayRef<int32_t>(biasP)));
   auto aTy = MemRefType::get({M, K}, mb.getI8Type());
-  auto oTy = MemRefType::get({M, N}, mb.getI32Type());
+  Type outElt = requant ? mb.getI8Type() : mb.getI32Type();
+  auto oTy = MemRefType::get({M, N}, outElt);
+  memref::GlobalOp rg;
+  if (requant) {
+    ArrayRef<int32_t> mult = *requant.getMultiplier(), sh = *requant.getShift();
+    SmallVector<int32_t> params(2 * NB * kLanes, 0);
+    for (int64_t n = 0; n < NB * kLanes; ++n) {
+      size_t f = mult.size() == 1 ? 0 : std::min<size_t>(n, mult.size() - 1);
+      params[n] = mult[f];
+      params[NB * kLanes + n] = sh[f];
+    }
+    auto rTy = MemRefType::get({2, NB * kLanes}, mb.getI32Type());
+    rg = global("qc_vnni_requant", rTy,
+                DenseElementsAttr::get(
+                    RankedTensorType::get(rTy.getShape(), mb.getI32Type()),
+                    ArrayRef<int32_t>(params)));
+  }
   // A declaration: --qc-vnni-kernels gives it its body after buffer
   // deallocation (which refuses the intrinsic's unknown memory effects).
   auto fn = func::FuncOp::create(mb, loc, "qc_vnni_gemm",
@@ -219,6 +293,14 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
   fn.setPrivate();
   fn->setAttr("qc.vnni_weights", FlatSymbolRefAttr::get(wg.getSymNameAttr()));
   fn->setAttr("qc.vnni_bias", FlatSymbolRefAttr::get(bg.getSymNameAttr()));
+  if (sdot)
+    fn->setAttr("qc.sdot", mb.getUnitAttr());
+  if (requant) {
+    fn->setAttr("qc.vnni_requant", FlatSymbolRefAttr::get(rg.getSymNameAttr()));
+    fn->setAttr("qc.vnni_out",
+                mb.getDenseI32ArrayAttr({requant.getOutputZp(), requant.getMin(),
+                                         requant.getMax()}));
+  }
   symbols.insert(fn);
 
   // The call site: the input's buffer, a fresh output buffer.
@@ -227,20 +309,9 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
   Value o = memref::AllocOp::create(cb, loc, oTy, cb.getI64IntegerAttr(64));
   func::CallOp::create(cb, loc, fn, ValueRange{in, o});
   return bufferization::ToTensorOp::create(
-             cb, loc, RankedTensorType::get({M, N}, cb.getI32Type()), o,
+             cb, loc, RankedTensorType::get({M, N}, outElt), o,
              /*restrict=*/true, /*writable=*/true)
       .getResult();
-}
-
-LogicalResult qc::lowerGemmVNNI(GemmOp op, ArrayRef<int64_t> w,
-                                ArrayRef<int64_t> bias) {
-  OpBuilder b(op);
-  auto r = buildGemmVNNI(b, op, op.getInput(), w, bias);
-  if (failed(r))
-    return failure();
-  op.replaceAllUsesWith(*r);
-  op.erase();
-  return success();
 }
 
 namespace qc {
@@ -272,7 +343,27 @@ struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
       Value wv = memref::GetGlobalOp::create(b, loc, wg.getType(), wg.getSymName());
       Value bv = memref::GetGlobalOp::create(b, loc, bg.getType(), bg.getSymName());
       Kernel kern{b, loc, entry->getArgument(0), entry->getArgument(1), wv, bv,
-                  K, N, K / kGroup};
+                  K, N, K / kGroup, Value()};
+      if (fn->hasAttr("qc.sdot")) {
+        kern.sdot = true;
+        kern.lanes = 4;
+        fn->removeAttr("qc.sdot");
+      }
+      if (auto rSym = fn->getAttrOfType<FlatSymbolRefAttr>("qc.vnni_requant")) {
+        auto rg = module.lookupSymbol<memref::GlobalOp>(rSym);
+        auto outp = fn->getAttrOfType<DenseI32ArrayAttr>("qc.vnni_out");
+        if (!rg || !outp || outp.size() != 3) {
+          fn.emitError("malformed VNNI gemm requantize parameters");
+          return signalPassFailure();
+        }
+        kern.requant = memref::GetGlobalOp::create(b, loc, rg.getType(),
+                                                   rg.getSymName());
+        kern.zp = outp[0];
+        kern.lo = outp[1];
+        kern.hi = outp[2];
+        fn->removeAttr("qc.vnni_requant");
+        fn->removeAttr("qc.vnni_out");
+      }
       kern.body(M);
       func::ReturnOp::create(b, loc);
       fn->removeAttr("qc.vnni_weights");

@@ -6,22 +6,23 @@
 
 namespace qc {
 
-/// Replaces an integer qc.gemm (weights `w` [N][K], bias with the input
-/// zero point already folded in) by a call to a generated kernel that runs
-/// the products on `vpdpbusd`: weights packed at compile time as
+/// An integer gemm on AVX-512 VNNI `vpdpbusd` (or, with `sdot`, on AArch64
+/// `sdot`: 4 lanes, signed input, no shift): weights (`w` [N][K], bias
+/// with the input zero point already folded in) packed at compile time as
 /// [N/16][K/4][16][4], the input shifted to unsigned (x + 128, a byte xor)
 /// with the shift's correction `-128 * sum(w)` folded into the bias.
-mlir::LogicalResult lowerGemmVNNI(GemmOp op, llvm::ArrayRef<int64_t> w,
-                                  llvm::ArrayRef<int64_t> bias);
-
 /// The [M][N] int32 product `input` (tensor<MxKxi8>) x `w`^T + `bias`
 /// through the same kernel, built at `b`'s insertion point; `anchor` names
-/// errors and finds the module.
+/// errors and finds the module. With `requant` (a dyadic int8 qc.requantize
+/// per tensor or per output channel, its only user), the kernel applies it
+/// in its epilogue and the result is [M][N] int8.
 mlir::FailureOr<mlir::Value> buildGemmVNNI(mlir::OpBuilder &b,
                                            mlir::Operation *anchor,
                                            mlir::Value input,
                                            llvm::ArrayRef<int64_t> w,
-                                           llvm::ArrayRef<int64_t> bias);
+                                           llvm::ArrayRef<int64_t> bias,
+                                           RequantizeOp requant = {},
+                                           bool sdot = false);
 
 } // namespace qc
 

@@ -10,7 +10,7 @@ using namespace mlir;
 // identity layouts for a plain C ABI) -> loops -> LLVM dialect. Kept as text
 // so `qc-opt --qc-lower-to-llvm` and the docs show the same list.
 static const char kLowerToLLVM[] =
-    "convert-qc-to-linalg{vnni=VNNI},"
+    "convert-qc-to-linalg{vnni=VNNI sdot=SDOT},"
     "func.func(tosa-to-linalg-named,tosa-to-tensor,tosa-to-linalg),"
     "tosa-to-arith{include-apply-rescale=true},"
     "canonicalize,"
@@ -33,6 +33,10 @@ struct LowerOptions : public PassPipelineOptions<LowerOptions> {
                     llvm::cl::desc("Lower int8 gemms to the AVX-512 VNNI "
                                    "kernel (convert-qc-to-linalg{vnni})"),
                     llvm::cl::init(false)};
+  Option<bool> sdot{*this, "sdot",
+                    llvm::cl::desc("Lower int8 gemms to the AArch64 sdot "
+                                   "kernel (convert-qc-to-linalg{sdot})"),
+                    llvm::cl::init(false)};
   Option<bool> reuseBuffers{
       *this, "reuse-buffers",
       llvm::cl::desc("Allocate buffers through _mlir_memref_to_llvm_alloc / "
@@ -51,6 +55,7 @@ void qc::registerQCPipelines() {
         std::string text = kLowerToLLVM;
         text.replace(text.find("VNNI"), 4, opts.vnni ? "true" : "false");
         text.replace(text.find("REUSE"), 5, opts.reuseBuffers ? "true" : "false");
+        text.replace(text.find("SDOT"), 4, opts.sdot ? "true" : "false");
         if (failed(parsePassPipeline(text, pm, llvm::errs())))
           llvm::report_fatal_error("qc-lower-to-llvm pipeline does not parse");
       });

@@ -217,11 +217,25 @@ LogicalResult lowerConvWith(Conv2DOp op, ArrayRef<T> w, ArrayRef<T> bias,
   return success();
 }
 
+/// The dyadic int8 requantize, per tensor or per channel along `axis`, that
+/// is `v`'s only user: the VNNI kernel can apply it in its epilogue.
+RequantizeOp fusableRequant(Value v, int64_t axis) {
+  if (!v.hasOneUse())
+    return {};
+  auto r = dyn_cast<RequantizeOp>(*v.getUsers().begin());
+  if (!r || !r.isDyadic() ||
+      !r.getOutput().getType().getElementType().isInteger(8) ||
+      (r.getAxis() != axis && r.getMultiplier()->size() != 1))
+    return {};
+  return r;
+}
+
 /// A group-1 int8 conv as im2col (rows = output pixels, columns = (c, kh,
 /// kw) windows of the zero-point-padded input) times the weights on the VNNI
 /// kernel, then the [pixels][channels] product transposed to NCHW.
 LogicalResult lowerConvVNNI(Conv2DOp op, ArrayRef<int64_t> w,
-                            ArrayRef<int64_t> bias) {
+                            ArrayRef<int64_t> bias,
+                            llvm::DenseSet<Operation *> &erased, bool sdot) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto outTy = op.getOutput().getType();
@@ -255,23 +269,33 @@ LogicalResult lowerConvVNNI(Conv2DOp op, ArrayRef<int64_t> w,
   Value a = tensor::CollapseShapeOp::create(
       b, loc, RankedTensorType::get({oh * ow, c * kh * kw}, b.getI8Type()), cols,
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3, 4}});
-  auto prod = buildGemmVNNI(b, op, a, w, bias);
+  RequantizeOp rq = fusableRequant(op.getOutput(), 1);
+  auto prod = buildGemmVNNI(b, op, a, w, bias, rq, sdot);
   if (failed(prod))
     return failure();
   // [oh*ow][f] -> [1][f][oh][ow]
-  auto tTy = RankedTensorType::get({f, oh * ow}, b.getI32Type());
-  Value tEmpty = tensor::EmptyOp::create(b, loc, tTy.getShape(), b.getI32Type());
+  Type elt = cast<RankedTensorType>(prod->getType()).getElementType();
+  auto tTy = RankedTensorType::get({f, oh * ow}, elt);
+  Value tEmpty = tensor::EmptyOp::create(b, loc, tTy.getShape(), elt);
   Value t = linalg::TransposeOp::create(b, loc, *prod, tEmpty,
                                         ArrayRef<int64_t>{1, 0})
                 .getResult()[0];
   Value r = tensor::ExpandShapeOp::create(
-      b, loc, outTy, t, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
-  op.replaceAllUsesWith(r);
+      b, loc, outTy.clone(elt), t,
+      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  if (rq) {
+    rq.replaceAllUsesWith(r);
+    erased.insert(rq);
+    rq.erase();
+  } else {
+    op.replaceAllUsesWith(r);
+  }
   op.erase();
   return success();
 }
 
-LogicalResult lowerConv(Conv2DOp op, bool vnni) {
+LogicalResult lowerConv(Conv2DOp op, bool vnni, bool sdot,
+                        llvm::DenseSet<Operation *> &erased) {
   Builder b(op.getContext());
   if (isFloat(op.getInput())) {
     auto wb = floatWeights(op);
@@ -283,9 +307,10 @@ LogicalResult lowerConv(Conv2DOp op, bool vnni) {
   auto folded = foldZeroPoint(op);
   if (failed(folded))
     return failure();
-  if (vnni && op.getGroup() == 1 && op.getInput().getType().hasStaticShape() &&
+  if ((vnni || sdot) && op.getGroup() == 1 &&
+      op.getInput().getType().hasStaticShape() &&
       op.getInput().getType().getDimSize(0) == 1)
-    return lowerConvVNNI(op, folded->first, folded->second);
+    return lowerConvVNNI(op, folded->first, folded->second, erased, sdot);
   return lowerConvWith<int64_t>(
       op, folded->first, folded->second,
       b.getI8IntegerAttr(op.getInputZp().value_or(0)));
@@ -320,7 +345,8 @@ LogicalResult lowerGemmWith(GemmOp op, ArrayRef<T> w, ArrayRef<T> bias) {
   return success();
 }
 
-LogicalResult lowerGemm(GemmOp op, bool vnni) {
+LogicalResult lowerGemm(GemmOp op, bool vnni, bool sdot,
+                        llvm::DenseSet<Operation *> &erased) {
   if (isFloat(op.getInput())) {
     auto wb = floatWeights(op);
     if (failed(wb))
@@ -330,9 +356,24 @@ LogicalResult lowerGemm(GemmOp op, bool vnni) {
   auto folded = foldZeroPoint(op);
   if (failed(folded))
     return failure();
-  if (vnni && op.getInput().getType().hasStaticShape() &&
-      op.getInput().getType().getElementType().isInteger(8))
-    return lowerGemmVNNI(op, folded->first, folded->second);
+  if ((vnni || sdot) && op.getInput().getType().hasStaticShape() &&
+      op.getInput().getType().getElementType().isInteger(8)) {
+    OpBuilder b(op);
+    RequantizeOp rq = fusableRequant(op.getOutput(), 1);
+    auto r = buildGemmVNNI(b, op, op.getInput(), folded->first,
+                           folded->second, rq, sdot);
+    if (failed(r))
+      return failure();
+    if (rq) {
+      rq.replaceAllUsesWith(*r);
+      erased.insert(rq);
+      rq.erase();
+    } else {
+      op.replaceAllUsesWith(*r);
+    }
+    op.erase();
+    return success();
+  }
   return lowerGemmWith<int64_t>(op, folded->first, folded->second);
 }
 
@@ -589,13 +630,14 @@ LogicalResult lowerBatchNorm(BatchNormOp op) {
   return success();
 }
 
-LogicalResult lowerOp(Operation *op, bool vnni) {
+LogicalResult lowerOp(Operation *op, bool vnni, bool sdot,
+                      llvm::DenseSet<Operation *> &erased) {
   return TypeSwitch<Operation *, LogicalResult>(op)
       .Case([](QuantizeOp o) { return lowerQuantize(o); })
       .Case([](DequantizeOp o) { return lowerDequantize(o); })
       .Case([](RequantizeOp o) { return lowerRequantize(o); })
-      .Case([&](Conv2DOp o) { return lowerConv(o, vnni); })
-      .Case([&](GemmOp o) { return lowerGemm(o, vnni); })
+      .Case([&](Conv2DOp o) { return lowerConv(o, vnni, sdot, erased); })
+      .Case([&](GemmOp o) { return lowerGemm(o, vnni, sdot, erased); })
       .Case([](MaxPool2DOp o) { return lowerMaxPool(o); })
       .Case([](SumPool2DOp o) { return lowerSumPool(o); })
       .Case([](AvgPool2DOp o) { return lowerAvgPool(o); })
@@ -618,8 +660,10 @@ struct ConvertQCToLinalgPass
       if (isa<QCDialect>(op->getDialect()))
         ops.push_back(op);
     });
+    // Lowering a conv or gemm may fuse (and erase) the requantize after it.
+    llvm::DenseSet<Operation *> erased;
     for (Operation *op : ops)
-      if (failed(lowerOp(op, vnni)))
+      if (!erased.count(op) && failed(lowerOp(op, vnni, sdot, erased)))
         return signalPassFailure();
   }
 };
