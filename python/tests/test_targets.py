@@ -82,3 +82,27 @@ def test_static_gemm_calibrates_on_its_rows(tmp_path):
     assert ys[0].shape == (m, n)
     assert np.array_equal(ys[0], ys[1])
     assert np.abs(ys[0] - x @ w.T).max() < 0.1 * np.abs(x @ w.T).max()
+
+
+def test_concurrent_calls_are_reentrant(compiled):
+    """qc_model_run is reentrant (qc_model.h): calls from two threads at once
+    on distinct buffers (per-thread buffer pools, no shared state) give the
+    sequential results."""
+    import threading
+    m = CompiledModel(compiled("cnn_bn"))
+    x, _ = load_test_data("cnn_bn")
+    parts = [x[:300], x[300:600]]
+    want = [m(p) for p in parts]
+    got = [None, None]
+
+    def run(i):
+        for _ in range(5):
+            got[i] = m(parts[i])
+
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for g, w in zip(got, want):
+        assert np.array_equal(g, w)
