@@ -2,8 +2,8 @@
 """int8 ResNet-18 and MobileNetV2 (batch 1, random weights from
 ../shared/tools/make_bench_models.py) compiled by qc, against ONNX Runtime
 fp32 and int8 QDQ (qc export-qdq; ORT fuses it to QLinearConv) in the same
-run, 1 and 2 threads for ORT (qc runs on 1 thread today). Prints medians and
-ratios. Not part of the test suite.
+run, each on 1 and 2 threads. Prints medians and ratios. Not part of the
+test suite.
 
     /usr/bin/python3 benchmarks/networks.py [WORKDIR] [--reps R]
 
@@ -27,8 +27,8 @@ from qc.runtime import CompiledModel  # noqa: E402
 QC = REPO / "build" / "bin" / "qc"
 
 
-def qc_ms(out, reps):
-    m = CompiledModel(out)
+def qc_ms(out, threads, reps):
+    m = CompiledModel(out, threads)
     x = np.sin(np.arange(3 * 224 * 224, dtype=np.float32)).reshape(1, 3, 224, 224)
     for _ in range(3):
         m(x)
@@ -71,13 +71,15 @@ def main():
         compile_s = time.time() - t
         subprocess.run([str(QC), "export-qdq", str(model), "--calib", str(work / "calib.npy"), "-o", str(qdq),
                         "--force", "-q"], check=True)
-        q = qc_ms(out, a.reps)
+        q, q2 = qc_ms(out, 1, a.reps), qc_ms(out, 2, a.reps)
         o8, o8x2 = ort_ms(qdq, 1, a.reps), ort_ms(qdq, 2, a.reps)
-        o32 = ort_ms(model, 1, a.reps)
-        print(f"{name}: qc int8 {q:.2f} ms (1 thread; compile {compile_s:.1f} s) | ORT int8 QDQ "
-              f"{o8:.2f} ms (1 thread), {o8x2:.2f} ms (2) | ORT fp32 {o32:.2f} ms | "
-              f"qc vs ORT int8 1 thread: {o8 / q:.2f}x, vs ORT fp32: {o32 / q:.2f}x")
-
+        o32, o32x2 = ort_ms(model, 1, a.reps), ort_ms(model, 2, a.reps)
+        print(f"{name} (compile {compile_s:.1f} s)\n"
+              f"  1 thread : qc int8 {q:.2f} ms | ORT int8 QDQ {o8:.2f} ms | ORT fp32 {o32:.2f} ms | "
+              f"qc vs ORT int8 {o8 / q:.2f}x, vs ORT fp32 {o32 / q:.2f}x\n"
+              f"  2 threads: qc int8 {q2:.2f} ms | ORT int8 QDQ {o8x2:.2f} ms | ORT fp32 {o32x2:.2f} ms | "
+              f"qc vs ORT int8 {o8x2 / q2:.2f}x, vs ORT fp32 {o32x2 / q2:.2f}x\n"
+              f"  qc 2 threads vs 1: {q / q2:.2f}x", flush=True)
 
 if __name__ == "__main__":
     main()

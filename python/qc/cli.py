@@ -9,6 +9,9 @@ import numpy as np
 
 from .errors import QCError
 
+THREADS_HELP = ("threads each large layer is shared out to (default 1; outputs do not "
+                "depend on it; x86-64 targets, through OpenMP)")
+
 
 def add_quantization_flags(c):
     """Model, calibration and quantization flags shared by compile and
@@ -131,9 +134,10 @@ def _parser():
                         description="Run the compiled model in OUTDIR in this process on random "
                                     "inputs of its shape and dtype, after warm-up, until at least "
                                     "one second and 20 runs have passed; print the median latency "
-                                    "per call (last line: median_ms=<float>). One thread.")
+                                    "per call (last line: median_ms=<float>).")
     bn.add_argument("outdir", metavar="OUTDIR", help="directory written by 'qc compile'")
     bn.add_argument("--batch", type=int, default=1, metavar="B", help="samples per call (default 1)")
+    bn.add_argument("--threads", type=int, default=1, metavar="T", help=THREADS_HELP)
     bn.add_argument("--seconds", type=float, default=1.0, metavar="S",
                     help="minimum measuring time (default 1)")
 
@@ -148,6 +152,7 @@ def _parser():
                    help="an input array (repeat for each model input, in graph order)")
     r.add_argument("--output", metavar="Y.npy", required=True, action="append",
                    help="where to write an output (repeat for each model output, in order)")
+    r.add_argument("--threads", type=int, default=1, metavar="T", help=THREADS_HELP)
 
     e = sub.add_parser("eval", help="compare float and compiled integer accuracy",
                        description="Run the float model (numpy reference) and the compiled "
@@ -228,7 +233,7 @@ def cmd_bench(args):
     from .runtime import CompiledModel
     if args.batch < 1:
         raise QCError(f"--batch must be at least 1, got {args.batch}")
-    m = CompiledModel(args.outdir)
+    m = CompiledModel(args.outdir, args.threads)
     rng = np.random.default_rng(0)
     shape = [args.batch] + list(m.in_shape)
     if m.in_dtype.kind == "f":
@@ -245,7 +250,8 @@ def cmd_bench(args):
         m(x)
         times.append(time.perf_counter() - t0)
     med = float(np.median(times)) * 1e3
-    print(f"runs             {len(times)} (batch {args.batch}, 1 thread)")
+    print(f"runs             {len(times)} (batch {args.batch}, {args.threads} "
+          f"thread{'s' if args.threads > 1 else ''})")
     print(f"min / median     {min(times) * 1e3:.4f} / {med:.4f} ms per call; "
           f"{med / args.batch:.4f} ms per sample")
     print(f"median_ms={med:.6f}")
@@ -253,7 +259,7 @@ def cmd_bench(args):
 
 def cmd_run(args):
     from .runtime import CompiledModel
-    m = CompiledModel(args.outdir)
+    m = CompiledModel(args.outdir, args.threads)
     names = lambda es: ", ".join(e["name"] for e in es)
     if len(args.input) != len(m.ins):
         raise QCError(f"the model has {len(m.ins)} input(s) ({names(m.ins)}): give --input "

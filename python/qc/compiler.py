@@ -44,12 +44,15 @@ STAGES = [
 # levels differ only in the instructions LLVM may use: their integer and
 # float results are identical (no fast-math).
 TARGETS = {
-    "x86-64": {"llvm": ["-mtriple=x86_64-linux-gnu"], "cc": None, "arch": "x86-64"},
+    # "threads": loops shared out by OpenMP (libomp; qc run / bench --threads).
+    # The aarch64 cross build has no OpenMP runtime here: one thread.
+    "x86-64": {"llvm": ["-mtriple=x86_64-linux-gnu"], "cc": None, "arch": "x86-64",
+               "lower": ["threads=true"]},
     "x86-64-avx2": {"llvm": ["-mtriple=x86_64-linux-gnu", "-mcpu=x86-64-v3"], "cc": None,
-                    "arch": "x86-64", "needs": ["avx2", "fma", "bmi2"]},
+                    "arch": "x86-64", "lower": ["threads=true"], "needs": ["avx2", "fma", "bmi2"]},
     "x86-64-avx512vnni": {"llvm": ["-mtriple=x86_64-linux-gnu", "-mcpu=x86-64-v4",
                                    "-mattr=+avx512vnni"], "cc": None, "arch": "x86-64",
-                          "lower": ["vnni=true"],
+                          "lower": ["vnni=true", "threads=true"],
                           "needs": ["avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"]},
     "aarch64": {"llvm": ["-mtriple=aarch64-linux-gnu", "-mattr=+neon,+dotprod"],
                 "cc": "aarch64-linux-gnu-gcc", "arch": "aarch64", "lower": ["sdot=true"]},
@@ -282,13 +285,17 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
         spec = lambda n: (n, graph.input_shape if n == graph.input_name else graph.shapes[n], graph.dtype(n))
         abi = cabi.Abi([spec(n) for n in graph.inputs()], [spec(n) for n in graph.outputs()],
                        graph.batched)
-        (tmp / "qc_model.h").write_text(abi.header(Path(model).name, inside, bool(accel)))
-        (tmp / "qc_model_wrapper.c").write_text(abi.wrapper(bool(accel)))
+        threads = "threads=true" in TARGETS[native].get("lower", [])
+        (tmp / "qc_model.h").write_text(abi.header(Path(model).name, inside, bool(accel), threads))
+        (tmp / "qc_model_wrapper.c").write_text(abi.wrapper(bool(accel), threads))
         cc = TARGETS[native]["cc"] or os.environ.get("CC", "cc")
         libs = ["-lm"]
+        if threads:
+            omp = tools.openmp_runtime()
+            libs = [str(omp), f"-Wl,-rpath,{omp.parent}"] + libs
         if accel:
             shutil.copy(tools.accel_runtime(), tmp / "libqc_accel_rt.so")
-            libs = ["-L", str(tmp), "-lqc_accel_rt", "-Wl,-rpath,$ORIGIN", "-ldl", "-lm"]
+            libs = ["-L", str(tmp), "-lqc_accel_rt", "-Wl,-rpath,$ORIGIN", "-ldl"] + libs
         if not shutil.which(cc):
             raise QCError(f"target {target} needs the C compiler '{cc}' (Debian: "
                           f"gcc-aarch64-linux-gnu libc6-dev-arm64-cross)")
@@ -310,7 +317,7 @@ def compile_model(model, calib, outdir, force=False, log=print, stats_file=None,
                     "float_prologue": [prologue.onnx_name] if prologue is not None else [],
                     "float_weight_bytes": int(sum(graph.constants[i].nbytes for i in used)),
                     "int_weight_bytes": intref.integer_weight_bytes(final_graph),
-                    "mode": mode, "target": target, "arch": arch,
+                    "mode": mode, "target": target, "arch": arch, "threads": threads,
                     "batched": graph.batched,
                     "input": {"name": graph.input_name, "dtype": graph.input_dtype,
                               "shape": ["N"] + in_shape[1:] if graph.batched else in_shape},

@@ -7,6 +7,7 @@ zero-point subtraction in int64, and TFLite's MultiplyByQuantizedMultiplier
 (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT). It shares no
 code with the C++ lowering, so agreement is a real check.
 """
+import base64
 import json
 
 import numpy as np
@@ -59,12 +60,25 @@ def _chan(vals, axis, ndim):
     return v.reshape(shape)
 
 
-def _const(attr):
+def dense(attr, dtype):
+    """The values of an exported dense attribute as `dtype`: integer tensors
+    come as base64 of their raw little-endian bytes ("b64"), the rest as a
+    list ("data")."""
     t = attr["type"]
-    dtype = {"f32": np.float32, "i8": np.int64, "i32": np.int64, "i64": np.int64}.get(t["dtype"])
-    if dtype is None:
-        raise QCError(f"reference: unsupported constant type {t['dtype']}")
+    if "b64" in attr:
+        raw = np.frombuffer(base64.b64decode(attr["b64"]), f"<i{_BYTES[t['dtype']]}")
+        return raw.astype(dtype).reshape(t["shape"])
     return np.asarray(attr["data"], dtype=dtype).reshape(t["shape"])
+
+
+_BYTES = {"i8": 1, "i16": 2, "i32": 4, "i64": 8}
+
+
+def _const(attr):
+    dtype = {"f32": np.float32, "i8": np.int64, "i32": np.int64, "i64": np.int64}.get(attr["type"]["dtype"])
+    if dtype is None:
+        raise QCError(f"reference: unsupported constant type {attr['type']['dtype']}")
+    return dense(attr, dtype)
 
 
 def run_op(op, args):
@@ -122,7 +136,7 @@ def run_op(op, args):
     # Transformer ops; graphs with them run one sample at a time (see run),
     # so the shapes are the compiled ones.
     if name == "tosa.const_shape":
-        return np.asarray(a["values"]["data"], np.int64)
+        return dense(a["values"], np.int64).ravel()
     if name == "tosa.reshape":
         return x.reshape(op["types"][0]["shape"])
     if name == "tosa.transpose":

@@ -28,6 +28,7 @@ weights (ONNX blocked DequantizeLinear needs opset 21), ops kept in float
 """
 import numpy as np
 
+from . import intref
 from .errors import QCError
 
 FLT_MAX = float(np.finfo(np.float32).max)
@@ -84,12 +85,12 @@ def build(doc, input_name, output_name, model_name):
         ins = op["operands"]
         if kind == "arith.constant":
             v = a["value"]
-            consts[op["results"][0]] = np.asarray(v["data"], np.float64).reshape(v["type"]["shape"])
+            consts[op["results"][0]] = intref.dense(v, np.float64)
             continue
         if kind in ("func.return", "tosa.const"):  # tosa.const: a tosa.mul shift
             continue
         if kind == "tosa.const_shape":
-            shapes[op["results"][0]] = [int(v) for v in a["values"]["data"]]
+            shapes[op["results"][0]] = [int(v) for v in intref.dense(a["values"], np.int64).ravel()]
             continue
         res = op["results"][0]
         if kind == "qc.fake_quant":

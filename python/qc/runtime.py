@@ -14,7 +14,7 @@ from .errors import QCError
 
 
 class CompiledModel:
-    def __init__(self, outdir):
+    def __init__(self, outdir, threads=1):
         self.dir = Path(outdir)
         man = self.dir / "manifest.json"
         if not man.exists():
@@ -50,11 +50,27 @@ class CompiledModel:
         self.outs = m.get("outputs") or [m["output"]]
         if not self.emulated:
             self.fn.argtypes = [ctypes.c_void_p] * (len(self.ins) + len(self.outs)) + [ctypes.c_int64]
+        self.set_threads(threads)
         self.in_shapes = [e["shape"][lead:] for e in self.ins]
         self.out_shapes = [e["shape"][lead:] for e in self.outs]
         self.in_shape, self.out_shape = self.in_shapes[0], self.out_shapes[0]
         self.in_dtype = np.dtype(self.ins[0].get("dtype", "float32"))
         self.out_dtype = np.dtype(self.outs[0].get("dtype", "float32"))
+
+    def set_threads(self, threads):
+        """Threads the following calls share each large layer out to."""
+        if threads < 1:
+            raise QCError(f"--threads must be at least 1, got {threads}")
+        if threads == 1:
+            if not self.emulated and hasattr(self.lib, "qc_model_set_threads"):
+                self.lib.qc_model_set_threads(1)
+            return
+        if self.emulated or not self.manifest.get("threads"):
+            raise QCError(f"'{self.dir}' was compiled for {self.manifest.get('target')} without "
+                          f"threads (no OpenMP runtime for that target): run it with 1 thread")
+        self.lib.qc_model_set_threads.argtypes = [ctypes.c_int]
+        if self.lib.qc_model_set_threads(threads) != 0:
+            raise QCError(f"the compiled model refused {threads} threads")
 
     def __call__(self, *xs):
         """Runs the model: one array per input, in graph order; returns the

@@ -28,6 +28,15 @@ def tool(name):
                   f"(see README) or set QC_BUILD_DIR")
 
 
+def openmp_runtime():
+    """LLVM's OpenMP runtime (libomp), which models with threads link."""
+    path = LLVM_BIN.parent / "lib" / "libomp.so"
+    if not path.exists():
+        raise QCError(f"'{path}' not found: compiling for threads needs LLVM's OpenMP runtime "
+                      f"(Debian: libomp-22-dev)")
+    return path
+
+
 def accel_runtime():
     """libqc_accel_rt.so, the accelerator runtime (simulator backend)."""
     path = build_dir() / "lib" / "libqc_accel_rt.so"

@@ -106,3 +106,64 @@ def test_concurrent_calls_are_reentrant(compiled):
         t.join()
     for g, w in zip(got, want):
         assert np.array_equal(g, w)
+
+
+@pytest.mark.skipif(host_arch() != "x86-64" or bool(missing_features("x86-64-avx512vnni")),
+                    reason="needs an AVX-512 VNNI host")
+@pytest.mark.parametrize("seed", range(3))
+def test_conv_kernels_match_generic_loops(tmp_path, seed):
+    """Depthwise (stride 1 / 2 / 3, dilation, asymmetric pads), 1x1 convs and
+    a gemm with odd channel and pixel counts: the VNNI build (depthwise,
+    pointwise and gemm kernels, masked and one-lane tails) is byte-identical
+    to the generic loops of the baseline build, on 1 and 2 threads."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(seed)
+    c = int(rng.integers(3, 11))
+    # 49 and 65 pixels end in a one-lane block (LLVM 22 miscompiled one-lane
+    # masked i8 stores); 8 and 16 channels fill whole channel blocks.
+    f, h, w = [(8, 7, 7), (16, 5, 13), (11, 9, 23)][seed]
+    h2, w2 = (h - 1) // 2 + 1, (w - 1) // 2 + 1
+    ho, wo = (h2 - 1) // 3 + 1, (w2 - 1) // 3 + 1
+    inits = []
+
+    def const(name, a):
+        inits.append(numpy_helper.from_array(a.astype(np.float32), name))
+        return name
+    nodes = [
+        helper.make_node("Conv", ["x", const("w0", rng.normal(0, 0.5, (c, 1, 3, 3))),
+                                  const("b0", rng.normal(0, 0.1, c))], ["t0"], group=c,
+                         pads=[1, 0, 1, 2], strides=[1, 1]),
+        helper.make_node("Relu", ["t0"], ["r0"]),
+        helper.make_node("Conv", ["r0", const("w1", rng.normal(0, 0.5, (f, c, 1, 1))),
+                                  const("b1", rng.normal(0, 0.1, f))], ["t1"]),
+        helper.make_node("Conv", ["t1", const("w2", rng.normal(0, 0.5, (f, 1, 3, 3))),
+                                  const("b2", rng.normal(0, 0.1, f))], ["t2"], group=f,
+                         pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Conv", ["t2", const("w3", rng.normal(0, 0.5, (f, 1, 3, 3))),
+                                  const("b3", rng.normal(0, 0.1, f))], ["t3"], group=f,
+                         pads=[2, 2, 2, 2], dilations=[2, 2]),
+        helper.make_node("Conv", ["t3", const("w4", rng.normal(0, 0.5, (f, 1, 3, 3))),
+                                  const("b4", rng.normal(0, 0.1, f))], ["y"], group=f,
+                         pads=[1, 1, 1, 1], strides=[3, 3]),
+        helper.make_node("Flatten", ["y"], ["fl"]),
+        # 17 outputs: the gemm kernel's last column block has one lane.
+        helper.make_node("Gemm", ["fl", const("w5", rng.normal(0, 0.3, (17, f * ho * wo))),
+                                  const("b5", rng.normal(0, 0.1, 17))], ["z"], transB=1),
+    ]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                     ["N", c, h, w])],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", 17])], inits)
+    model = tmp_path / "g.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), model)
+    calib = tmp_path / "c.npy"
+    np.save(calib, rng.normal(size=(16, c, h, w)).astype(np.float32))
+    for t in ("x86-64", "x86-64-avx512vnni"):
+        run_qc("compile", model, "--calib", calib, "--target", t, "-o", tmp_path / t)
+    asm = (tmp_path / "x86-64-avx512vnni" / "model.s").read_text()
+    assert "qc_pw_conv" in asm and "qc_dw_conv" in asm and "qc_vnni_gemm" in asm
+    x = rng.normal(size=(5, c, h, w)).astype(np.float32)
+    ref = CompiledModel(tmp_path / "x86-64")(x)
+    for threads in (1, 2):
+        got = CompiledModel(tmp_path / "x86-64-avx512vnni", threads)(x)
+        assert np.array_equal(ref.view(np.uint8), got.view(np.uint8))

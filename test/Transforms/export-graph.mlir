@@ -17,9 +17,10 @@
 // JSON-SAME: "op":"qc.dequantize"
 // JSON-SAME: "op":"func.return"
 
-// JSONC: "attrs":{"value":{"data":[1,2],"type":{"dtype":"i32","shape":[2]}}},"name":"","op":"arith.constant"
+// Integer tensors are their little-endian bytes in base64 (1, 2 as i32).
+// JSONC: "attrs":{"value":{"b64":"AQAAAAIAAAA=","type":{"dtype":"i32","shape":[2]}}},"name":"","op":"arith.constant"
 // NOCONST: "attrs":{},{{.*}}"op":"arith.constant"
-// NOCONST-NOT: "data"
+// NOCONST-NOT: "b64"
 
 // ERR: error: cannot write '{{.*}}missing-dir/x.json'
 func.func @g(%x: tensor<1x2xi32> loc("input")) -> tensor<1x2xf32> {

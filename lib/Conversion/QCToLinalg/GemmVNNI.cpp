@@ -26,6 +26,85 @@
 using namespace mlir;
 using namespace qc;
 
+Value qc::requantizeLanes(OpBuilder &b, Location loc, Value acc, Value m,
+                          Value sh, int32_t zp, int32_t lo, int32_t hi) {
+  int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
+  auto vec = [&](Type t) { return VectorType::get({lanes}, t); };
+  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  auto splat64 = [&](int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vec(i64), b.getI64IntegerAttr(v)));
+  };
+  auto splat32 = [&](int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vec(i32), b.getI32IntegerAttr(v)));
+  };
+  Value x = arith::ExtSIOp::create(b, loc, vec(i64), acc);
+  Value s64 = arith::ExtSIOp::create(b, loc, vec(i64), sh);
+  Value prod = arith::MulIOp::create(
+      b, loc, x, arith::ExtSIOp::create(b, loc, vec(i64), m));
+  Value round = arith::ShLIOp::create(
+      b, loc, splat64(1), arith::SubIOp::create(b, loc, s64, splat64(1)));
+  Value nonneg =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x, splat64(0));
+  Value dr = arith::SelectOp::create(b, loc, nonneg, splat64(1 << 30),
+                                     splat64(-(int64_t(1) << 30)));
+  Value big =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, s64, splat64(31));
+  round = arith::AddIOp::create(
+      b, loc, round, arith::SelectOp::create(b, loc, big, dr, splat64(0)));
+  Value r = arith::ShRSIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, prod, round), s64);
+  Value v = arith::TruncIOp::create(b, loc, vec(i32), r);
+  v = arith::AddIOp::create(b, loc, v, splat32(zp));
+  v = arith::MaxSIOp::create(b, loc, v, splat32(lo));
+  v = arith::MinSIOp::create(b, loc, v, splat32(hi));
+  return arith::TruncIOp::create(b, loc, vec(b.getI8Type()), v);
+}
+
+// LLVM 22's x86 backend turns a masked store or load with one active lane
+// of i8 into a 4-byte vmovd (measured: it overwrote the next row's first
+// three outputs), so one lane goes through a scalar access.
+void qc::storeLanes(OpBuilder &b, Location loc, Value v, Value mem,
+                    ValueRange indices, int64_t count) {
+  auto ty = cast<VectorType>(v.getType());
+  int64_t lanes = ty.getNumElements();
+  if (count >= lanes) {
+    vector::StoreOp::create(b, loc, v, mem, indices);
+  } else if (count == 1) {
+    memref::StoreOp::create(
+        b, loc, vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0}), mem,
+        indices);
+  } else {
+    SmallVector<bool> bits(lanes, false);
+    std::fill_n(bits.begin(), count, true);
+    Value mask = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({lanes}, b.getI1Type()),
+                               ArrayRef<bool>(bits)));
+    vector::MaskedStoreOp::create(b, loc, mem, indices, mask, v);
+  }
+}
+
+Value qc::loadLanes(OpBuilder &b, Location loc, VectorType ty, Value mem,
+                    ValueRange indices, int64_t count) {
+  if (count >= ty.getNumElements())
+    return vector::LoadOp::create(b, loc, ty, mem, indices);
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(ty, b.getZeroAttr(ty.getElementType())));
+  if (count == 1)
+    return vector::InsertOp::create(
+        b, loc, memref::LoadOp::create(b, loc, mem, indices), zeros,
+        ArrayRef<int64_t>{0});
+  SmallVector<bool> bits(ty.getNumElements(), false);
+  std::fill_n(bits.begin(), count, true);
+  Value mask = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get(ty.getShape(), b.getI1Type()),
+                             ArrayRef<bool>(bits)));
+  return vector::MaskedLoadOp::create(b, loc, ty, mem, indices, mask, zeros);
+}
+
 namespace {
 constexpr int64_t kLanes = 16, kGroup = 4, kNV = 4, kMR = 4;
 constexpr int32_t kFlip = static_cast<int32_t>(0x80808080u);
@@ -44,45 +123,11 @@ struct Kernel {
   bool sdot = false;
   int64_t lanes = kLanes;
 
-  /// TOSA apply_scale with double rounding, output zero point, clamp and
-  /// truncation to int8, on 16 lanes: the same arithmetic as the generic
-  /// lowering of qc.requantize (tosa.apply_scale), in int64.
   Value requantize(Value acc, Value col) {
-    auto v16 = [&](Type t) { return VectorType::get({lanes}, t); };
-    Type i64 = b.getI64Type(), i32 = b.getI32Type();
-    auto splat64 = [&](int64_t v) {
-      return arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(v16(i64), b.getI64IntegerAttr(v)));
-    };
-    auto splat32 = [&](int64_t v) {
-      return arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(v16(i32), b.getI32IntegerAttr(v)));
-    };
-    Value m = vector::LoadOp::create(b, loc, v16(i32), requant,
-                                     ValueRange{idx(0), col});
-    Value sh = vector::LoadOp::create(b, loc, v16(i32), requant,
-                                      ValueRange{idx(1), col});
-    Value x = arith::ExtSIOp::create(b, loc, v16(i64), acc);
-    Value s64 = arith::ExtSIOp::create(b, loc, v16(i64), sh);
-    Value prod = arith::MulIOp::create(
-        b, loc, x, arith::ExtSIOp::create(b, loc, v16(i64), m));
-    Value round = arith::ShLIOp::create(
-        b, loc, splat64(1), arith::SubIOp::create(b, loc, s64, splat64(1)));
-    Value nonneg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x,
-                                         splat64(0));
-    Value dr = arith::SelectOp::create(b, loc, nonneg, splat64(1 << 30),
-                                       splat64(-(int64_t(1) << 30)));
-    Value big = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, s64,
-                                      splat64(31));
-    round = arith::AddIOp::create(
-        b, loc, round, arith::SelectOp::create(b, loc, big, dr, splat64(0)));
-    Value r = arith::ShRSIOp::create(
-        b, loc, arith::AddIOp::create(b, loc, prod, round), s64);
-    Value v = arith::TruncIOp::create(b, loc, v16(i32), r);
-    v = arith::AddIOp::create(b, loc, v, splat32(zp));
-    v = arith::MaxSIOp::create(b, loc, v, splat32(lo));
-    v = arith::MinSIOp::create(b, loc, v, splat32(hi));
-    return arith::TruncIOp::create(b, loc, v16(b.getI8Type()), v);
+    auto v16 = VectorType::get({lanes}, b.getI32Type());
+    Value m = vector::LoadOp::create(b, loc, v16, requant, ValueRange{idx(0), col});
+    Value sh = vector::LoadOp::create(b, loc, v16, requant, ValueRange{idx(1), col});
+    return requantizeLanes(b, loc, acc, m, sh, zp, lo, hi);
   }
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -159,27 +204,14 @@ struct Kernel {
     SmallVector<Value> accs(loop.getResults());
     if (K4full * kGroup < K)
       accs = step(m, rows, idx(K4full), blk0, nv, accs, true);
-    Value mask;
-    if (lastCols < lanes) {
-      SmallVector<bool> bits(lanes, false);
-      for (int64_t j = 0; j < lastCols; ++j)
-        bits[j] = true;
-      mask = arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::get(VectorType::get({lanes}, b.getI1Type()),
-                                 ArrayRef<bool>(bits)));
-    }
     for (int64_t r = 0; r < rows; ++r) {
       Value row = arith::AddIOp::create(b, loc, m, idx(r));
       for (int64_t i = 0; i < nv; ++i) {
         Value acc = accs[r * nv + i];
         if (requant)
           acc = requantize(acc, cols[i]);
-        if (i == nv - 1 && mask)
-          vector::MaskedStoreOp::create(b, loc, out, ValueRange{row, cols[i]},
-                                        mask, acc);
-        else
-          vector::StoreOp::create(b, loc, acc, out, ValueRange{row, cols[i]});
+        storeLanes(b, loc, acc, out, ValueRange{row, cols[i]},
+                   i == nv - 1 ? lastCols : lanes);
       }
     }
   }
@@ -201,19 +233,28 @@ struct Kernel {
       chunk(m, rows, idx(full), 1, partial);
   }
 
-  /// The kernel: rows in blocks of kMR (each weight load feeds kMR rows),
-  /// then the remaining rows one at a time.
-  void body(int64_t M) {
+  /// The kernel: rows in blocks of kMR (each weight load feeds kMR rows;
+  /// an scf.parallel with `parallel`), then the remaining rows one at a time.
+  void body(int64_t M, bool parallel) {
     int64_t mFull = M / kMR * kMR;
-    for (auto [lo, hi, rows] : {std::make_tuple(int64_t(0), mFull, kMR),
-                                std::make_tuple(mFull, M, int64_t(1))})
-      if (lo < hi)
-        scf::ForOp::create(b, loc, idx(lo), idx(hi), idx(rows), ValueRange{},
-                           [&, rows = rows](OpBuilder &, Location, Value m,
-                                            ValueRange) {
-                             rowBlock(m, rows);
-                             scf::YieldOp::create(b, loc);
-                           });
+    if (mFull && parallel)
+      scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{idx(mFull)},
+                              ValueRange{idx(kMR)},
+                              [&](OpBuilder &, Location, ValueRange m) {
+                                rowBlock(m[0], kMR);
+                              });
+    else if (mFull)
+      scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(kMR), ValueRange{},
+                         [&](OpBuilder &, Location, Value m, ValueRange) {
+                           rowBlock(m, kMR);
+                           scf::YieldOp::create(b, loc);
+                         });
+    if (mFull < M)
+      scf::ForOp::create(b, loc, idx(mFull), idx(M), idx(1), ValueRange{},
+                         [&](OpBuilder &, Location, Value m, ValueRange) {
+                           rowBlock(m, 1);
+                           scf::YieldOp::create(b, loc);
+                         });
   }
 };
 } // namespace
@@ -321,9 +362,15 @@ namespace qc {
 
 namespace {
 struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
+  using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     for (auto fn : module.getOps<func::FuncOp>()) {
+      if (fn->hasAttr("qc.pw_weights") && fn.isExternal()) {
+        if (failed(buildPointwiseBody(fn, parallel)))
+          return signalPassFailure();
+        continue;
+      }
       auto wSym = fn->getAttrOfType<FlatSymbolRefAttr>("qc.vnni_weights");
       auto bSym = fn->getAttrOfType<FlatSymbolRefAttr>("qc.vnni_bias");
       if (!wSym || !bSym || !fn.isExternal())
@@ -364,7 +411,7 @@ struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
         fn->removeAttr("qc.vnni_requant");
         fn->removeAttr("qc.vnni_out");
       }
-      kern.body(M);
+      kern.body(M, parallel);
       func::ReturnOp::create(b, loc);
       fn->removeAttr("qc.vnni_weights");
       fn->removeAttr("qc.vnni_bias");

@@ -4,6 +4,8 @@
 
 #include "qc/Dialect/QC/IR/QCDialect.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
 namespace qc {
 
 /// An integer gemm on AVX-512 VNNI `vpdpbusd` (or, with `sdot`, on AArch64
@@ -23,6 +25,49 @@ mlir::FailureOr<mlir::Value> buildGemmVNNI(mlir::OpBuilder &b,
                                            llvm::ArrayRef<int64_t> bias,
                                            RequantizeOp requant = {},
                                            bool sdot = false);
+
+/// TOSA apply_scale with double rounding (multipliers `m`, shifts `sh`, one
+/// per lane), output zero point, clamp to [lo, hi] and truncation to int8,
+/// on a vector of int32 accumulators: the same arithmetic as the generic
+/// lowering of qc.requantize (tosa.apply_scale), in int64 lanes.
+mlir::Value requantizeLanes(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value acc, mlir::Value m, mlir::Value sh,
+                            int32_t zp, int32_t lo, int32_t hi);
+
+/// The first `count` lanes of `v` stored at `indices` of `mem` (the last
+/// index runs along the lanes): a plain store for all lanes, a masked store
+/// for some, a scalar store for one (LLVM 22 miscompiles one-lane masked i8
+/// stores on x86). loadLanes: the same for loads, zeros past `count`.
+void storeLanes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                mlir::Value mem, mlir::ValueRange indices, int64_t count);
+mlir::Value loadLanes(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::VectorType ty, mlir::Value mem,
+                      mlir::ValueRange indices, int64_t count);
+
+/// A depthwise int8 convolution (stride 1 or 2, `input` NCHW batch 1,
+/// already padded with the input zero point; `w` [C][KH][KW], `bias` with
+/// the zero point folded in) as a kernel of 16-lane vectors along each
+/// output row, the taps unrolled, one channel per iteration of an
+/// scf.parallel; with `requant` (per tensor or per channel, its only user)
+/// applied in the epilogue and an int8 result. Built at `b`'s insertion
+/// point; `anchor` (the conv) gives the geometry and names errors.
+mlir::FailureOr<mlir::Value> buildDepthwise(mlir::OpBuilder &b, Conv2DOp anchor,
+                                            mlir::Value input,
+                                            llvm::ArrayRef<int64_t> w,
+                                            llvm::ArrayRef<int64_t> bias,
+                                            RequantizeOp requant);
+
+/// A 1x1 stride-1 int8 conv (batch 1, NCHW, no padding; `w` [F][C], `bias`
+/// with the input zero point folded in) on AVX-512 VNNI without im2col:
+/// vectors along the pixels of each output row, so input and output stay
+/// NCHW (lib/Conversion/QCToLinalg/PointwiseVNNI.cpp). Declares the kernel;
+/// `qc-vnni-kernels` writes its body (buildPointwiseBody).
+mlir::FailureOr<mlir::Value> buildPointwiseVNNI(mlir::OpBuilder &b,
+                                                Conv2DOp anchor,
+                                                llvm::ArrayRef<int64_t> w,
+                                                llvm::ArrayRef<int64_t> bias,
+                                                RequantizeOp requant);
+mlir::LogicalResult buildPointwiseBody(mlir::func::FuncOp fn, bool parallel);
 
 } // namespace qc
 

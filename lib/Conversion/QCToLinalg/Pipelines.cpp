@@ -18,14 +18,20 @@ static const char kLowerToLLVM[] =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true},"
-    "buffer-deallocation-pipeline,qc-memref-copy-to-linalg,qc-vnni-kernels,"
-    "func.func(convert-linalg-to-loops),"
+    "buffer-deallocation-pipeline,qc-memref-copy-to-linalg,"
+    "qc-vnni-kernels{parallel=THREADS},LOOPS"
     "lower-affine,convert-scf-to-cf,canonicalize,"
     "expand-strided-metadata,convert-vector-to-llvm,"
     "finalize-memref-to-llvm{use-generic-functions=REUSE},"
     "convert-math-to-llvm,convert-math-to-libm,convert-arith-to-llvm,"
     "convert-cf-to-llvm,"
-    "convert-func-to-llvm,reconcile-unrealized-casts";
+    "convert-func-to-llvm,OMP_LLVMreconcile-unrealized-casts";
+
+// Sequential loops, or (threads) parallel loops shared out by OpenMP.
+static const char kSequentialLoops[] = "func.func(convert-linalg-to-loops),";
+static const char kParallelLoops[] =
+    "func.func(convert-linalg-to-parallel-loops),qc-parallel-loops,"
+    "convert-scf-to-openmp,qc-inline-alloca-scopes,";
 
 namespace {
 struct LowerOptions : public PassPipelineOptions<LowerOptions> {
@@ -43,7 +49,17 @@ struct LowerOptions : public PassPipelineOptions<LowerOptions> {
                      "_mlir_memref_to_llvm_free, which the model's C wrapper "
                      "defines with a per-thread pool (no page faults per call)"),
       llvm::cl::init(false)};
+  Option<bool> threads{
+      *this, "threads",
+      llvm::cl::desc("Share the work of each large loop nest and of the VNNI "
+                     "kernel's rows out to OpenMP threads (qc-parallel-loops, "
+                     "convert-scf-to-openmp); the library links libomp"),
+      llvm::cl::init(false)};
 };
+
+void substitute(std::string &text, StringRef key, StringRef value) {
+  text.replace(text.find(key.str()), key.size(), value.str());
+}
 } // namespace
 
 void qc::registerQCPipelines() {
@@ -53,9 +69,14 @@ void qc::registerQCPipelines() {
       "dialect",
       [](OpPassManager &pm, const LowerOptions &opts) {
         std::string text = kLowerToLLVM;
-        text.replace(text.find("VNNI"), 4, opts.vnni ? "true" : "false");
-        text.replace(text.find("REUSE"), 5, opts.reuseBuffers ? "true" : "false");
-        text.replace(text.find("SDOT"), 4, opts.sdot ? "true" : "false");
+        auto flag = [](bool v) { return v ? "true" : "false"; };
+        substitute(text, "VNNI", flag(opts.vnni));
+        substitute(text, "REUSE", flag(opts.reuseBuffers));
+        substitute(text, "SDOT", flag(opts.sdot));
+        substitute(text, "THREADS", flag(opts.threads));
+        substitute(text, "LOOPS",
+                   opts.threads ? kParallelLoops : kSequentialLoops);
+        substitute(text, "OMP_LLVM", opts.threads ? "convert-openmp-to-llvm," : "");
         if (failed(parsePassPipeline(text, pm, llvm::errs())))
           llvm::report_fatal_error("qc-lower-to-llvm pipeline does not parse");
       });

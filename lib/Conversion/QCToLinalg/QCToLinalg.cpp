@@ -201,19 +201,36 @@ LogicalResult lowerConvWith(Conv2DOp op, ArrayRef<T> w, ArrayRef<T> bias,
     auto chw = RankedTensorType::get(
         {c, wTy.getDimSize(2), wTy.getDimSize(3)}, wTy.getElementType());
     Value wc = createConstant(b, loc, chw, w);
-    // n=0 f=1 kh=2 kw=3 oh=4 ow=5
-    SmallVector<AffineExpr> xm = {d(0), d(1), d(4) * st[0] + d(2) * dl[0],
-                                  d(5) * st[1] + d(3) * dl[1]};
+    // n=0 f=1 oh=2 kh=3 kw=4 ow=5: the kh x kw taps of one output row
+    // accumulate into that row while it is in L1 (with oh inside kh, kw,
+    // each tap swept the whole int32 plane).
+    SmallVector<AffineExpr> xm = {d(0), d(1), d(2) * st[0] + d(3) * dl[0],
+                                  d(5) * st[1] + d(4) * dl[1]};
     r = macGeneric(b, loc, in, wc, init, 6,
-                   {xm, {d(1), d(2), d(3)}, {d(0), d(1), d(4), d(5)}},
-                   {It::parallel, It::parallel, It::reduction, It::reduction,
-                    It::parallel, It::parallel});
+                   {xm, {d(1), d(3), d(4)}, {d(0), d(1), d(2), d(5)}},
+                   {It::parallel, It::parallel, It::parallel, It::reduction,
+                    It::reduction, It::parallel});
   } else {
     return op.emitError() << "grouped convolution with group " << g
                           << " is not supported (only 1 or depthwise)";
   }
   op.replaceAllUsesWith(r);
   op.erase();
+  return success();
+}
+
+/// Replaces `op` by `r`, computed by a kernel that also applied `rq`, the
+/// requantize after it (null: none); both are erased.
+LogicalResult replaceFused(Operation *op, RequantizeOp rq, Value r,
+                           llvm::DenseSet<Operation *> &erased) {
+  if (rq) {
+    rq.replaceAllUsesWith(r);
+    erased.insert(rq);
+    rq.erase();
+  } else {
+    op->replaceAllUsesWith(ValueRange{r});
+  }
+  op->erase();
   return success();
 }
 
@@ -283,15 +300,7 @@ LogicalResult lowerConvVNNI(Conv2DOp op, ArrayRef<int64_t> w,
   Value r = tensor::ExpandShapeOp::create(
       b, loc, outTy.clone(elt), t,
       SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
-  if (rq) {
-    rq.replaceAllUsesWith(r);
-    erased.insert(rq);
-    rq.erase();
-  } else {
-    op.replaceAllUsesWith(r);
-  }
-  op.erase();
-  return success();
+  return replaceFused(op, rq, r, erased);
 }
 
 LogicalResult lowerConv(Conv2DOp op, bool vnni, bool sdot,
@@ -307,10 +316,36 @@ LogicalResult lowerConv(Conv2DOp op, bool vnni, bool sdot,
   auto folded = foldZeroPoint(op);
   if (failed(folded))
     return failure();
-  if ((vnni || sdot) && op.getGroup() == 1 &&
-      op.getInput().getType().hasStaticShape() &&
-      op.getInput().getType().getDimSize(0) == 1)
+  auto inTy = op.getInput().getType();
+  bool kernels = (vnni || sdot) && inTy.hasStaticShape() &&
+                 inTy.getDimSize(0) == 1 && inTy.getElementType().isInteger(8);
+  auto wTy = op.getWeight().getType();
+  if (kernels && vnni && op.getGroup() == 1 && wTy.getDimSize(2) == 1 &&
+      wTy.getDimSize(3) == 1 && llvm::all_equal(op.getStrides()) &&
+      op.getStrides()[0] == 1 && llvm::all_of(op.getPads(), [](int64_t p) {
+        return p == 0;
+      })) {
+    OpBuilder b(op);
+    RequantizeOp rq = fusableRequant(op.getOutput(), 1);
+    auto r = buildPointwiseVNNI(b, op, folded->first, folded->second, rq);
+    if (failed(r))
+      return failure();
+    return replaceFused(op, rq, *r, erased);
+  }
+  if (kernels && op.getGroup() == 1)
     return lowerConvVNNI(op, folded->first, folded->second, erased, sdot);
+  int64_t c = inTy.getDimSize(1);
+  if (kernels && op.getGroup() == c && op.getWeight().getType().getDimSize(0) == c &&
+      op.getStrides()[1] <= 2) {
+    OpBuilder b(op);
+    Value in = padNCHW(b, op.getLoc(), op.getInput(), op.getPads(),
+                       b.getI8IntegerAttr(op.getInputZp().value_or(0)));
+    RequantizeOp rq = fusableRequant(op.getOutput(), 1);
+    auto r = buildDepthwise(b, op, in, folded->first, folded->second, rq);
+    if (failed(r))
+      return failure();
+    return replaceFused(op, rq, *r, erased);
+  }
   return lowerConvWith<int64_t>(
       op, folded->first, folded->second,
       b.getI8IntegerAttr(op.getInputZp().value_or(0)));
@@ -364,15 +399,7 @@ LogicalResult lowerGemm(GemmOp op, bool vnni, bool sdot,
                            folded->second, rq, sdot);
     if (failed(r))
       return failure();
-    if (rq) {
-      rq.replaceAllUsesWith(*r);
-      erased.insert(rq);
-      rq.erase();
-    } else {
-      op.replaceAllUsesWith(*r);
-    }
-    op.erase();
-    return success();
+    return replaceFused(op, rq, *r, erased);
   }
   return lowerGemmWith<int64_t>(op, folded->first, folded->second);
 }

@@ -19,8 +19,10 @@ func.func @conv(%x: tensor<1x1x2x2xi8>) -> tensor<1x2x2x2xi32> {
 
 // -----
 
+// Loops (n, f, oh, kh, kw, ow): the taps of an output row accumulate into it
+// while it is in cache.
 // CHECK-LABEL: func @depthwise
-// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4, d3 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel", "parallel"]} ins(%arg0, %{{.*}} : tensor<1x2x3x3xi8>, tensor<2x3x3xi8>)
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d3, d4 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d3, d4)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d5)>], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%arg0, %{{.*}} : tensor<1x2x3x3xi8>, tensor<2x3x3xi8>)
 func.func @depthwise(%x: tensor<1x2x3x3xi8>) -> tensor<1x2x1x1xi32> {
   %w = arith.constant dense<1> : tensor<2x1x3x3xi8>
   %b = arith.constant dense<0> : tensor<2xi32>

@@ -1,0 +1,302 @@
+//===- PointwiseVNNI.cpp - 1x1 int8 conv on NCHW with vpdpbusd ------------===//
+//
+// A 1x1 stride-1 conv is out[f][p] = sum_c w[f][c] x[c][p] on NCHW rows. The
+// gemm kernel would need x transposed to [p][c] (im2col) and its [p][f]
+// result transposed back; this kernel vectorizes along pixels instead:
+//   for each group of NV blocks of 16 pixels (an scf.parallel):
+//     for each block of MR output channels f:
+//       acc[r][i] = bias''[f + r]
+//       for c4: xs[i] = the 16 pixels of block i of rows 4c4 .. 4c4+3,
+//                       interleaved to [16][4] bytes (shuffles), ^ 0x80 (u8)
+//               acc[r][i] = vpdpbusd(acc[r][i], xs[i],
+//                                    broadcast(w[f + r][4c4 .. 4c4+3]))  (one int32)
+//       out[f + r][block i] = requantize(acc[r][i])   (int8, NCHW)
+// with the unsigned shift's correction -128 sum(w) in the bias, as in the
+// gemm kernel: the same wrapping int32 sums and requantize, so the same
+// outputs. Pixel tails are masked loads / stores; a channel tail reads a
+// valid row whose weight is 0.
+//
+//===----------------------------------------------------------------------===//
+#include "GemmVNNI.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+using namespace qc;
+
+namespace {
+constexpr int64_t kLanes = 16, kMR = 8, kNV = 2;
+
+struct Pointwise {
+  OpBuilder &b;
+  Location loc;
+  Value x, out, w, bias, requant;
+  int64_t C, P;
+  int32_t zp = 0, lo = 0, hi = 0;
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  VectorType vec(int64_t n, Type t) { return VectorType::get({n}, t); }
+
+  /// Pixels [p, p + 16) of rows k .. k+3 as 64 bytes [16][4], unsigned.
+  /// `count` < 16: the block ends at P (masked loads); `tailK`: rows past C
+  /// meet zero weights, so they read row C-1 instead.
+  Value pixels(Value k, Value p, bool tailK, int64_t count) {
+    Type i8 = b.getI8Type();
+    SmallVector<Value> rows;
+    for (int64_t j = 0; j < 4; ++j) {
+      Value r = arith::AddIOp::create(b, loc, k, idx(j));
+      if (tailK)
+        r = arith::MinSIOp::create(b, loc, r, idx(C - 1));
+      rows.push_back(loadLanes(b, loc, vec(kLanes, i8), x, ValueRange{r, p}, count));
+    }
+    SmallVector<int64_t> zip;
+    for (int64_t l = 0; l < kLanes; ++l)
+      zip.append({l, l + kLanes});
+    Value lo2 = vector::ShuffleOp::create(b, loc, rows[0], rows[1], zip);
+    Value hi2 = vector::ShuffleOp::create(b, loc, rows[2], rows[3], zip);
+    auto v16 = vec(kLanes, b.getI16Type());
+    Value words = vector::ShuffleOp::create(
+        b, loc, vector::BitCastOp::create(b, loc, v16, lo2),
+        vector::BitCastOp::create(b, loc, v16, hi2), zip);
+    Value bytes = vector::BitCastOp::create(b, loc, vec(4 * kLanes, i8), words);
+    Value flip = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vec(4 * kLanes, i8), b.getI8IntegerAttr(-128)));
+    return arith::XOrIOp::create(b, loc, bytes, flip);
+  }
+
+  /// One 4-deep step: accumulator r * nv + i is channel fs[r], block ps[i].
+  SmallVector<Value> step(Value k4, ArrayRef<Value> fs, ArrayRef<Value> ps,
+                          ValueRange accs, bool tailK, ArrayRef<int64_t> counts) {
+    auto v16 = vec(kLanes, b.getI32Type());
+    auto v64 = vec(4 * kLanes, b.getI8Type());
+    Value k = arith::MulIOp::create(b, loc, k4, idx(4));
+    SmallVector<Value> xs, ws, next;
+    for (size_t i = 0; i < ps.size(); ++i)
+      xs.push_back(pixels(k, ps[i], tailK, counts[i]));
+    // w[f][4k4 .. 4k4+3], packed as one int32 (zero past C), broadcast.
+    for (Value f : fs)
+      ws.push_back(vector::BitCastOp::create(
+          b, loc, v64,
+          vector::BroadcastOp::create(
+              b, loc, v16, memref::LoadOp::create(b, loc, w, ValueRange{f, k4}))));
+    for (size_t r = 0; r < fs.size(); ++r)
+      for (size_t i = 0; i < ps.size(); ++i)
+        next.push_back(LLVM::CallIntrinsicOp::create(
+                           b, loc, v16,
+                           b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                           ValueRange{accs[r * ps.size() + i], xs[i], ws[r]})
+                           .getResult(0));
+    return next;
+  }
+
+  /// Output channels [f, f + rows) x pixel blocks [p, p + 16 nv); `pEnd`:
+  /// P for the last group (its blocks may end early; p static), else -1.
+  void chunk(Value f, int64_t rows, Value p, int64_t nv, int64_t pEnd) {
+    auto v16 = vec(kLanes, b.getI32Type());
+    SmallVector<Value> fs, ps, init;
+    SmallVector<int64_t> counts(nv, kLanes);
+    if (pEnd >= 0) {
+      int64_t p0 = *getConstantIntValue(p);
+      for (int64_t i = 0; i < nv; ++i)
+        counts[i] = std::min(kLanes, pEnd - p0 - i * kLanes);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      fs.push_back(arith::AddIOp::create(b, loc, f, idx(r)));
+    for (int64_t i = 0; i < nv; ++i)
+      ps.push_back(arith::AddIOp::create(b, loc, p, idx(i * kLanes)));
+    for (int64_t r = 0; r < rows; ++r) {
+      Value bv = vector::BroadcastOp::create(
+          b, loc, v16, memref::LoadOp::create(b, loc, bias, ValueRange{fs[r]}));
+      init.append(nv, bv);
+    }
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), idx(C / 4), idx(1), init,
+        [&](OpBuilder &, Location, Value k4, ValueRange accs) {
+          scf::YieldOp::create(b, loc, step(k4, fs, ps, accs, false, counts));
+        });
+    SmallVector<Value> accs(loop.getResults());
+    if (C % 4)
+      accs = step(idx(C / 4), fs, ps, accs, true, counts);
+    for (int64_t r = 0; r < rows; ++r) {
+      Value m, sh;
+      if (requant) {
+        m = vector::BroadcastOp::create(
+            b, loc, v16,
+            memref::LoadOp::create(b, loc, requant, ValueRange{idx(0), fs[r]}));
+        sh = vector::BroadcastOp::create(
+            b, loc, v16,
+            memref::LoadOp::create(b, loc, requant, ValueRange{idx(1), fs[r]}));
+      }
+      for (int64_t i = 0; i < nv; ++i) {
+        Value acc = accs[r * nv + i];
+        if (requant)
+          acc = requantizeLanes(b, loc, acc, m, sh, zp, lo, hi);
+        storeLanes(b, loc, acc, out, ValueRange{fs[r], ps[i]}, counts[i]);
+      }
+    }
+  }
+
+  /// Every channel block for the pixel blocks [p, p + 16 nv).
+  void pixelGroup(Value p, int64_t F, int64_t nv, int64_t pEnd) {
+    int64_t fFull = F / kMR * kMR;
+    if (fFull)
+      scf::ForOp::create(b, loc, idx(0), idx(fFull), idx(kMR), ValueRange{},
+                         [&](OpBuilder &, Location, Value f, ValueRange) {
+                           chunk(f, kMR, p, nv, pEnd);
+                           scf::YieldOp::create(b, loc);
+                         });
+    if (fFull < F)
+      chunk(idx(fFull), F - fFull, p, nv, pEnd);
+  }
+
+  /// Groups of kNV whole pixel blocks (an scf.parallel with `parallel`),
+  /// then the remaining blocks, the last one maybe partial.
+  void body(int64_t F, bool parallel) {
+    int64_t full = P / kLanes, groups = full / kNV, step = kNV * kLanes;
+    if (groups && parallel)
+      scf::ParallelOp::create(b, loc, ValueRange{idx(0)},
+                              ValueRange{idx(groups * step)}, ValueRange{idx(step)},
+                              [&](OpBuilder &, Location, ValueRange p) {
+                                pixelGroup(p[0], F, kNV, -1);
+                              });
+    else if (groups)
+      scf::ForOp::create(b, loc, idx(0), idx(groups * step), idx(step),
+                         ValueRange{},
+                         [&](OpBuilder &, Location, Value p, ValueRange) {
+                           pixelGroup(p, F, kNV, -1);
+                           scf::YieldOp::create(b, loc);
+                         });
+    int64_t rest = (P + kLanes - 1) / kLanes - groups * kNV;
+    if (rest)
+      pixelGroup(idx(groups * step), F, rest, P);
+  }
+};
+} // namespace
+
+FailureOr<Value> qc::buildPointwiseVNNI(OpBuilder &cb, Conv2DOp op,
+                                        ArrayRef<int64_t> w,
+                                        ArrayRef<int64_t> bias,
+                                        RequantizeOp requant) {
+  auto inTy = op.getInput().getType();
+  auto outTy = op.getOutput().getType();
+  int64_t C = inTy.getDimSize(1), P = inTy.getDimSize(2) * inTy.getDimSize(3);
+  int64_t F = outTy.getDimSize(1);
+  int64_t K4 = (C + 3) / 4;
+  SmallVector<int32_t> wq(F * K4, 0), bq(F), params(2 * F);
+  for (int64_t f = 0; f < F; ++f) {
+    int64_t sum = 0;
+    for (int64_t c = 0; c < C; ++c) {
+      sum += w[f * C + c];
+      // Little-endian: byte c % 4 of the word is w[f][c].
+      wq[f * K4 + c / 4] |= static_cast<int32_t>(
+          static_cast<uint32_t>(static_cast<uint8_t>(w[f * C + c])) << (8 * (c % 4)));
+    }
+    int64_t nb = bias[f] - 128 * sum - (requant ? requant.getInputZp() : 0);
+    if (nb < INT32_MIN || nb > INT32_MAX)
+      return op.emitError() << "bias of channel " << f
+                            << " overflows int32 after the unsigned shift";
+    bq[f] = static_cast<int32_t>(nb);
+    if (requant) {
+      ArrayRef<int32_t> mult = *requant.getMultiplier(), sh = *requant.getShift();
+      size_t k = mult.size() == 1 ? 0 : f;
+      params[f] = mult[k];
+      params[F + f] = sh[k];
+    }
+  }
+  auto module = op->getParentOfType<ModuleOp>();
+  SymbolTable symbols(module);
+  OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+  Location loc = op.getLoc();
+  Type i8 = mb.getI8Type(), i32 = mb.getI32Type();
+  auto global = [&](StringRef name, ArrayRef<int64_t> shape, Type elt,
+                    DenseElementsAttr v) {
+    auto g = memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"),
+                                      MemRefType::get(shape, elt), v,
+                                      /*constant=*/true, mb.getI64IntegerAttr(64));
+    symbols.insert(g);
+    return g;
+  };
+  auto wg = global("qc_pw_weights", {F, K4}, i32,
+                   DenseElementsAttr::get(RankedTensorType::get({F, K4}, i32),
+                                          ArrayRef<int32_t>(wq)));
+  auto bg = global("qc_pw_bias", {F}, i32,
+                   DenseElementsAttr::get(RankedTensorType::get({F}, i32),
+                                          ArrayRef<int32_t>(bq)));
+  auto xTy = MemRefType::get({C, P}, i8);
+  Type outElt = requant ? i8 : i32;
+  auto oTy = MemRefType::get({F, P}, outElt);
+  // A declaration: --qc-vnni-kernels writes the body (buildPointwiseBody).
+  auto fn = func::FuncOp::create(mb, loc, "qc_pw_conv",
+                                 mb.getFunctionType({xTy, oTy}, {}));
+  fn.setPrivate();
+  fn->setAttr("qc.pw_weights", FlatSymbolRefAttr::get(wg.getSymNameAttr()));
+  fn->setAttr("qc.pw_bias", FlatSymbolRefAttr::get(bg.getSymNameAttr()));
+  if (requant) {
+    auto rg = global("qc_pw_requant", {2, F}, i32,
+                     DenseElementsAttr::get(RankedTensorType::get({2, F}, i32),
+                                            ArrayRef<int32_t>(params)));
+    fn->setAttr("qc.pw_requant", FlatSymbolRefAttr::get(rg.getSymNameAttr()));
+    fn->setAttr("qc.vnni_out",
+                mb.getDenseI32ArrayAttr({requant.getOutputZp(), requant.getMin(),
+                                         requant.getMax()}));
+  }
+  symbols.insert(fn);
+
+  Value x = tensor::CollapseShapeOp::create(
+      cb, loc, RankedTensorType::get({C, P}, i8), op.getInput(),
+      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  Value xb = bufferization::ToBufferOp::create(cb, loc, xTy, x, /*read_only=*/true);
+  Value o = memref::AllocOp::create(cb, loc, oTy, cb.getI64IntegerAttr(64));
+  func::CallOp::create(cb, loc, fn, ValueRange{xb, o});
+  Value r = bufferization::ToTensorOp::create(
+      cb, loc, RankedTensorType::get({F, P}, outElt), o, /*restrict=*/true,
+      /*writable=*/true);
+  return tensor::ExpandShapeOp::create(
+             cb, loc, outTy.clone(outElt), r,
+             SmallVector<ReassociationIndices>{{0, 1}, {2, 3}})
+      .getResult();
+}
+
+LogicalResult qc::buildPointwiseBody(func::FuncOp fn, bool parallel) {
+  auto module = fn->getParentOfType<ModuleOp>();
+  auto sym = [&](StringRef name) {
+    auto s = fn->getAttrOfType<FlatSymbolRefAttr>(name);
+    return s ? module.lookupSymbol<memref::GlobalOp>(s) : memref::GlobalOp();
+  };
+  memref::GlobalOp wg = sym("qc.pw_weights"), bg = sym("qc.pw_bias"),
+                   rg = sym("qc.pw_requant");
+  auto outp = fn->getAttrOfType<DenseI32ArrayAttr>("qc.vnni_out");
+  auto args = fn.getFunctionType().getInputs();
+  if (!wg || !bg || args.size() != 2 || (rg && (!outp || outp.size() != 3)))
+    return fn.emitError("malformed pointwise VNNI kernel declaration");
+  auto xTy = cast<MemRefType>(args[0]), oTy = cast<MemRefType>(args[1]);
+  Location loc = fn.getLoc();
+  Block *entry = fn.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  auto get = [&](memref::GlobalOp g) {
+    return memref::GetGlobalOp::create(b, loc, g.getType(), g.getSymName())
+        .getResult();
+  };
+  Pointwise k{b, loc, entry->getArgument(0), entry->getArgument(1), get(wg),
+              get(bg), rg ? get(rg) : Value(), xTy.getDimSize(0),
+              xTy.getDimSize(1)};
+  if (rg) {
+    k.zp = outp[0];
+    k.lo = outp[1];
+    k.hi = outp[2];
+  }
+  k.body(oTy.getDimSize(0), parallel);
+  func::ReturnOp::create(b, loc);
+  for (StringRef a : {"qc.pw_weights", "qc.pw_bias", "qc.pw_requant", "qc.vnni_out"})
+    fn->removeAttr(a);
+  return success();
+}
