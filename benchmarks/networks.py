@@ -5,7 +5,7 @@ fp32 and int8 QDQ (qc export-qdq; ORT fuses it to QLinearConv) in the same
 run, each on 1 and 2 threads. Prints medians and ratios. Not part of the
 test suite.
 
-    /usr/bin/python3 benchmarks/networks.py [WORKDIR] [--reps R]
+    /usr/bin/python3 benchmarks/networks.py [WORKDIR] [--reps R] [--rounds N]
 
 ONNX Runtime comes from npm: `npm install --ignore-scripts onnxruntime-node`
 in benchmarks/ (or set ORT_NODE_PATH to a node_modules directory).
@@ -56,6 +56,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("workdir", nargs="?", default="/tmp/qc-net-bench")
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=3, help="turns each engine takes (median)")
     a = ap.parse_args()
     work = Path(a.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -71,9 +72,17 @@ def main():
         compile_s = time.time() - t
         subprocess.run([str(QC), "export-qdq", str(model), "--calib", str(work / "calib.npy"), "-o", str(qdq),
                         "--force", "-q"], check=True)
-        q, q2 = qc_ms(out, 1, a.reps), qc_ms(out, 2, a.reps)
-        o8, o8x2 = ort_ms(qdq, 1, a.reps), ort_ms(qdq, 2, a.reps)
-        o32, o32x2 = ort_ms(model, 1, a.reps), ort_ms(model, 2, a.reps)
+        # The machine's speed drifts (shared host): the engines take turns,
+        # a.rounds times, and each figure is the median of its rounds.
+        runs = {k: [] for k in ("q", "q2", "o8", "o8x2", "o32", "o32x2")}
+        for _ in range(a.rounds):
+            runs["q"].append(qc_ms(out, 1, a.reps))
+            runs["q2"].append(qc_ms(out, 2, a.reps))
+            runs["o8"].append(ort_ms(qdq, 1, a.reps))
+            runs["o8x2"].append(ort_ms(qdq, 2, a.reps))
+            runs["o32"].append(ort_ms(model, 1, a.reps))
+            runs["o32x2"].append(ort_ms(model, 2, a.reps))
+        q, q2, o8, o8x2, o32, o32x2 = (float(np.median(runs[k])) for k in runs)
         print(f"{name} (compile {compile_s:.1f} s)\n"
               f"  1 thread : qc int8 {q:.2f} ms | ORT int8 QDQ {o8:.2f} ms | ORT fp32 {o32:.2f} ms | "
               f"qc vs ORT int8 {o8 / q:.2f}x, vs ORT fp32 {o32 / q:.2f}x\n"
