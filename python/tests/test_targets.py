@@ -112,10 +112,12 @@ def test_concurrent_calls_are_reentrant(compiled):
                     reason="needs an AVX-512 VNNI host")
 @pytest.mark.parametrize("seed", range(3))
 def test_conv_kernels_match_generic_loops(tmp_path, seed):
-    """Depthwise (stride 1 / 2 / 3, dilation, asymmetric pads), 1x1 convs and
-    a gemm with odd channel and pixel counts: the VNNI build (depthwise,
-    pointwise and gemm kernels, masked and one-lane tails) is byte-identical
-    to the generic loops of the baseline build, on 1 and 2 threads."""
+    """Depthwise (stride 1 / 2 / 3, dilation, asymmetric pads), 1x1 convs,
+    direct convs (3x3 padded, 2x3 dilated with asymmetric pads, 3x3 and 1x1
+    strided) and a gemm with odd channel and pixel counts: the VNNI build
+    (depthwise, pointwise, direct conv and gemm kernels, masked and one-lane
+    tails) is byte-identical to the generic loops of the baseline build, on
+    1 and 2 threads."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(seed)
@@ -130,8 +132,16 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
     def const(name, a):
         inits.append(numpy_helper.from_array(a.astype(np.float32), name))
         return name
+    f2 = int(rng.integers(5, 21))
     nodes = [
-        helper.make_node("Conv", ["x", const("w0", rng.normal(0, 0.5, (c, 1, 3, 3))),
+        # Direct conv kernel: channel counts not multiples of 4 or 8.
+        helper.make_node("Conv", ["x", const("v0", rng.normal(0, 0.3, (f2, c, 3, 3))),
+                                  const("c0", rng.normal(0, 0.1, f2))], ["a0"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["a0"], ["a1"]),
+        helper.make_node("Conv", ["a1", const("v1", rng.normal(0, 0.3, (c, f2, 2, 3))),
+                                  const("c1", rng.normal(0, 0.1, c))], ["x1"],
+                         pads=[0, 2, 1, 2], dilations=[1, 2]),
+        helper.make_node("Conv", ["x1", const("w0", rng.normal(0, 0.5, (c, 1, 3, 3))),
                                   const("b0", rng.normal(0, 0.1, c))], ["t0"], group=c,
                          pads=[1, 0, 1, 2], strides=[1, 1]),
         helper.make_node("Relu", ["t0"], ["r0"]),
@@ -140,7 +150,15 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
         helper.make_node("Conv", ["t1", const("w2", rng.normal(0, 0.5, (f, 1, 3, 3))),
                                   const("b2", rng.normal(0, 0.1, f))], ["t2"], group=f,
                          pads=[1, 1, 1, 1], strides=[2, 2]),
-        helper.make_node("Conv", ["t2", const("w3", rng.normal(0, 0.5, (f, 1, 3, 3))),
+        # Strided direct convs (3x3 and 1x1) beside the strided depthwise one.
+        helper.make_node("Conv", ["t1", const("v2", rng.normal(0, 0.2, (f, f, 3, 3))),
+                                  const("c2", rng.normal(0, 0.1, f))], ["s0"],
+                         pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Conv", ["t1", const("v3", rng.normal(0, 0.3, (f, f, 1, 1))),
+                                  const("c3", rng.normal(0, 0.1, f))], ["s1"], strides=[2, 2]),
+        helper.make_node("Add", ["t2", "s0"], ["t2a"]),
+        helper.make_node("Add", ["t2a", "s1"], ["t2s"]),
+        helper.make_node("Conv", ["t2s", const("w3", rng.normal(0, 0.5, (f, 1, 3, 3))),
                                   const("b3", rng.normal(0, 0.1, f))], ["t3"], group=f,
                          pads=[2, 2, 2, 2], dilations=[2, 2]),
         helper.make_node("Conv", ["t3", const("w4", rng.normal(0, 0.5, (f, 1, 3, 3))),
@@ -161,7 +179,8 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
     for t in ("x86-64", "x86-64-avx512vnni"):
         run_qc("compile", model, "--calib", calib, "--target", t, "-o", tmp_path / t)
     asm = (tmp_path / "x86-64-avx512vnni" / "model.s").read_text()
-    assert "qc_pw_conv" in asm and "qc_dw_conv" in asm and "qc_vnni_gemm" in asm
+    for k in ("qc_pw_conv", "qc_dw_conv", "qc_dc_conv", "qc_vnni_gemm"):
+        assert k in asm, k
     x = rng.normal(size=(5, c, h, w)).astype(np.float32)
     ref = CompiledModel(tmp_path / "x86-64")(x)
     for threads in (1, 2):

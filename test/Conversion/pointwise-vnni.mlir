@@ -7,8 +7,8 @@
 // kernel reads [C][P] and writes [F][P] int8. Bias: b - 128 sum(w) - zp
 // with zp = 1 the requantize's input zero point:
 // [7 - 128*6 - 1, -7 - 128*(-6) - 1] = [-762, 760].
-// Weights as one int32 per 4 input channels (little-endian, zero past C).
-// CHECK-DAG: memref.global "private" constant @qc_pw_weights : memref<2x2xi32> = dense<{{\[\[}}16843009, 257], [-1, 65535]]>
+// Weights as bytes, 4 input channels per 32-bit broadcast (zero past C).
+// CHECK-DAG: memref.global "private" constant @qc_pw_weights : memref<2x8xi8> = dense<{{\[\[}}1, 1, 1, 1, 1, 1, 0, 0], [-1, -1, -1, -1, -1, -1, 0, 0]]>
 // CHECK-DAG: memref.global "private" constant @qc_pw_bias : memref<2xi32> = dense<[-762, 760]>
 // CHECK-LABEL: func.func private @qc_pw_conv(memref<6x36xi8>, memref<2x36xi8>)
 // CHECK-LABEL: func.func @pw
@@ -46,10 +46,10 @@ func.func @pw(%x: tensor<1x6x4x9xi8>) -> tensor<1x2x4x9xi8> {
 
 // -----
 
-// Stride 2 or padding: im2col and the gemm kernel.
+// Stride 2 or padding: the direct conv kernel (direct-conv-vnni.mlir).
 // CHECK-LABEL: func.func @pw_stride2
 // CHECK-NOT: qc_pw_conv
-// CHECK: call @qc_vnni_gemm
+// CHECK: call @qc_dc_conv
 func.func @pw_stride2(%x: tensor<1x6x4x4xi8>) -> tensor<1x2x2x2xi32> {
   %w = arith.constant dense<1> : tensor<2x6x1x1xi8>
   %b = arith.constant dense<0> : tensor<2xi32>

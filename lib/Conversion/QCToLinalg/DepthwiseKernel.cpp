@@ -39,49 +39,27 @@ FailureOr<Value> qc::buildDepthwise(OpBuilder &cb, Conv2DOp op, Value input,
   int64_t s = op.getStrides()[1], sh = op.getStrides()[0];
   int64_t dh = op.getDilations()[0], dw = op.getDilations()[1];
 
-  SmallVector<int32_t> wq(w.begin(), w.end()), bq(C), params(2 * C);
+  SmallVector<int32_t> wq(w.begin(), w.end()), bq(C);
   for (int64_t c = 0; c < C; ++c) {
     int64_t nb = bias[c] - (requant ? requant.getInputZp() : 0);
     if (nb < INT32_MIN || nb > INT32_MAX)
       return op.emitError() << "bias of channel " << c << " overflows int32";
     bq[c] = static_cast<int32_t>(nb);
   }
-  if (requant) {
-    ArrayRef<int32_t> mult = *requant.getMultiplier(), shift = *requant.getShift();
-    for (int64_t c = 0; c < C; ++c) {
-      size_t f = mult.size() == 1 ? 0 : c;
-      params[c] = mult[f];
-      params[C + c] = shift[f];
-    }
-  }
 
   auto module = op->getParentOfType<ModuleOp>();
-  SymbolTable symbols(module);
   OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
   Location loc = op.getLoc();
   Type i8 = mb.getI8Type(), i32 = mb.getI32Type();
-  auto global = [&](StringRef name, ArrayRef<int64_t> shape,
-                    ArrayRef<int32_t> values) {
-    auto t = MemRefType::get(shape, i32);
-    auto g = memref::GlobalOp::create(
-        mb, loc, name, mb.getStringAttr("private"), t,
-        DenseElementsAttr::get(RankedTensorType::get(shape, i32), values),
-        /*constant=*/true, mb.getI64IntegerAttr(64));
-    symbols.insert(g);
-    return g;
-  };
-  auto wg = global("qc_dw_weights", {C, T}, wq);
-  auto bg = global("qc_dw_bias", {C}, bq);
+  auto wg = kernelGlobal(mb, loc, "qc_dw_weights", {C, T}, wq);
+  auto bg = kernelGlobal(mb, loc, "qc_dw_bias", {C}, bq);
   memref::GlobalOp rg;
   if (requant)
-    rg = global("qc_dw_requant", {2, C}, params);
+    rg = kernelGlobal(mb, loc, "qc_dw_requant", {2, C}, requantParams(requant, C));
   auto aTy = MemRefType::get(inTy.getShape(), i8);
   Type outElt = requant ? i8 : i32;
   auto oTy = MemRefType::get(outTy.getShape(), outElt);
-  auto fn = func::FuncOp::create(mb, loc, "qc_dw_conv",
-                                 mb.getFunctionType({aTy, oTy}, {}));
-  fn.setPrivate();
-  symbols.insert(fn);
+  auto fn = declareKernel(mb, loc, "qc_dw_conv", {aTy, oTy});
 
   // The body.
   OpBuilder b = OpBuilder::atBlockBegin(fn.addEntryBlock());

@@ -26,6 +26,66 @@
 using namespace mlir;
 using namespace qc;
 
+memref::GlobalOp qc::kernelGlobal(OpBuilder &mb, Location loc, StringRef name,
+                                  DenseElementsAttr values) {
+  auto t = cast<ShapedType>(values.getType());
+  OpBuilder detached(mb.getContext());
+  auto g = memref::GlobalOp::create(
+      detached, loc, name, mb.getStringAttr("private"),
+      MemRefType::get(t.getShape(), t.getElementType()), values,
+      /*constant=*/true, mb.getI64IntegerAttr(64));
+  // Inserted (and renamed if the name is taken) at mb's insertion point.
+  SymbolTable(mb.getBlock()->getParentOp()).insert(g, mb.getInsertionPoint());
+  return g;
+}
+
+memref::GlobalOp qc::kernelGlobal(OpBuilder &mb, Location loc, StringRef name,
+                                  ArrayRef<int64_t> shape,
+                                  ArrayRef<int32_t> values) {
+  return kernelGlobal(mb, loc, name,
+                      DenseElementsAttr::get(
+                          RankedTensorType::get(shape, mb.getI32Type()), values));
+}
+
+func::FuncOp qc::declareKernel(OpBuilder &mb, Location loc, StringRef name,
+                               TypeRange args) {
+  OpBuilder detached(mb.getContext());
+  auto fn = func::FuncOp::create(detached, loc, name,
+                                 mb.getFunctionType(args, {}));
+  fn.setPrivate();
+  SymbolTable(mb.getBlock()->getParentOp()).insert(fn, mb.getInsertionPoint());
+  return fn;
+}
+
+Value qc::dpbusd(OpBuilder &b, Location loc, Value acc, Value x, Value w) {
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, acc.getType(),
+             b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"), ValueRange{acc, x, w})
+      .getResult(0);
+}
+
+Value qc::broadcastWord(OpBuilder &b, Location loc, Value mem,
+                        ValueRange indices) {
+  Value w4 = vector::LoadOp::create(b, loc, VectorType::get({4}, b.getI8Type()),
+                                    mem, indices);
+  Value w1 = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), w4);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({64}, b.getI8Type()),
+      vector::BroadcastOp::create(b, loc, VectorType::get({16}, b.getI32Type()), w1));
+}
+
+SmallVector<int32_t> qc::requantParams(RequantizeOp requant, int64_t n) {
+  ArrayRef<int32_t> mult = *requant.getMultiplier(), sh = *requant.getShift();
+  SmallVector<int32_t> params(2 * n);
+  for (int64_t f = 0; f < n; ++f) {
+    size_t k = std::min<size_t>(f, mult.size() - 1);
+    params[f] = mult[k];
+    params[n + f] = sh[k];
+  }
+  return params;
+}
+
 Value qc::requantizeLanes(OpBuilder &b, Location loc, Value acc, Value m,
                           Value sh, int32_t zp, int32_t lo, int32_t hi) {
   int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
@@ -289,49 +349,24 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
   }
 
   auto module = anchor->getParentOfType<ModuleOp>();
-  SymbolTable symbols(module);
   OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
   Location loc = anchor->getLoc();
-  auto wTy = MemRefType::get({NB, K4, kLanes * kGroup}, mb.getI8Type());
-  auto bTy = MemRefType::get({NB * kLanes}, mb.getI32Type());
-  auto global = [&](StringRef name, MemRefType t, DenseElementsAttr v) {
-    auto g = memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"),
-                                      t, v, /*constant=*/true,
-                                      mb.getI64IntegerAttr(64));
-    symbols.insert(g);
-    return g;
-  };
-  auto wg = global("qc_vnni_weights", wTy,
-                   DenseElementsAttr::get(
-                       RankedTensorType::get(wTy.getShape(), mb.getI8Type()),
-                       ArrayRef<int8_t>(packed)));
-  auto bg = global("qc_vnni_bias", bTy,
-                   DenseElementsAttr::get(
-                       RankedTensorType::get(bTy.getShape(), mb.getI32Type()),
-                       ArrayRef<int32_t>(biasP)));
-  auto aTy = MemRefType::get({M, K}, mb.getI8Type());
-  Type outElt = requant ? mb.getI8Type() : mb.getI32Type();
+  Type i8 = mb.getI8Type(), i32 = mb.getI32Type();
+  auto wg = kernelGlobal(mb, loc, "qc_vnni_weights",
+                         DenseElementsAttr::get(
+                             RankedTensorType::get({NB, K4, kLanes * kGroup}, i8),
+                             ArrayRef<int8_t>(packed)));
+  auto bg = kernelGlobal(mb, loc, "qc_vnni_bias", {NB * kLanes}, biasP);
+  auto aTy = MemRefType::get({M, K}, i8);
+  Type outElt = requant ? i8 : i32;
   auto oTy = MemRefType::get({M, N}, outElt);
   memref::GlobalOp rg;
-  if (requant) {
-    ArrayRef<int32_t> mult = *requant.getMultiplier(), sh = *requant.getShift();
-    SmallVector<int32_t> params(2 * NB * kLanes, 0);
-    for (int64_t n = 0; n < NB * kLanes; ++n) {
-      size_t f = mult.size() == 1 ? 0 : std::min<size_t>(n, mult.size() - 1);
-      params[n] = mult[f];
-      params[NB * kLanes + n] = sh[f];
-    }
-    auto rTy = MemRefType::get({2, NB * kLanes}, mb.getI32Type());
-    rg = global("qc_vnni_requant", rTy,
-                DenseElementsAttr::get(
-                    RankedTensorType::get(rTy.getShape(), mb.getI32Type()),
-                    ArrayRef<int32_t>(params)));
-  }
+  if (requant)
+    rg = kernelGlobal(mb, loc, "qc_vnni_requant", {2, NB * kLanes},
+                      requantParams(requant, NB * kLanes));
   // A declaration: --qc-vnni-kernels gives it its body after buffer
   // deallocation (which refuses the intrinsic's unknown memory effects).
-  auto fn = func::FuncOp::create(mb, loc, "qc_vnni_gemm",
-                                 mb.getFunctionType({aTy, oTy}, {}));
-  fn.setPrivate();
+  auto fn = declareKernel(mb, loc, "qc_vnni_gemm", {aTy, oTy});
   fn->setAttr("qc.vnni_weights", FlatSymbolRefAttr::get(wg.getSymNameAttr()));
   fn->setAttr("qc.vnni_bias", FlatSymbolRefAttr::get(bg.getSymNameAttr()));
   if (sdot)
@@ -342,7 +377,6 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
                 mb.getDenseI32ArrayAttr({requant.getOutputZp(), requant.getMin(),
                                          requant.getMax()}));
   }
-  symbols.insert(fn);
 
   // The call site: the input's buffer, a fresh output buffer.
   Value in = bufferization::ToBufferOp::create(cb, loc, aTy, input,
@@ -368,6 +402,11 @@ struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn->hasAttr("qc.pw_weights") && fn.isExternal()) {
         if (failed(buildPointwiseBody(fn, parallel)))
+          return signalPassFailure();
+        continue;
+      }
+      if (fn->hasAttr("qc.dc_weights") && fn.isExternal()) {
+        if (failed(buildDirectConvBody(fn, parallel)))
           return signalPassFailure();
         continue;
       }

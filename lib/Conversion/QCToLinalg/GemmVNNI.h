@@ -5,6 +5,7 @@
 #include "qc/Dialect/QC/IR/QCDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace qc {
 
@@ -25,6 +26,39 @@ mlir::FailureOr<mlir::Value> buildGemmVNNI(mlir::OpBuilder &b,
                                            llvm::ArrayRef<int64_t> bias,
                                            RequantizeOp requant = {},
                                            bool sdot = false);
+
+/// A private constant memref.global holding `values` (64-byte aligned),
+/// created at `b`'s insertion point in a module, named `name` (made unique):
+/// a kernel's packed weights, bias or requantize parameters.
+mlir::memref::GlobalOp kernelGlobal(mlir::OpBuilder &b, mlir::Location loc,
+                                    llvm::StringRef name,
+                                    mlir::DenseElementsAttr values);
+mlir::memref::GlobalOp kernelGlobal(mlir::OpBuilder &b, mlir::Location loc,
+                                    llvm::StringRef name,
+                                    llvm::ArrayRef<int64_t> shape,
+                                    llvm::ArrayRef<int32_t> values);
+
+/// A private func.func declaration `name` (made unique) of type
+/// (`args`) -> (), created at `b`'s insertion point in a module: a kernel
+/// whose body is written later (or at once, by the caller).
+mlir::func::FuncOp declareKernel(mlir::OpBuilder &b, mlir::Location loc,
+                                 llvm::StringRef name, mlir::TypeRange args);
+
+/// `requant`'s multipliers then its shifts as [2][n] int32, one per output
+/// channel: a per-tensor requantize's repeated, channels past its own (the
+/// kernels' padding) take its last.
+llvm::SmallVector<int32_t> requantParams(RequantizeOp requant, int64_t n);
+
+/// acc + the 4-byte dot products of the unsigned bytes `x` and the signed
+/// bytes `w`, per int32 lane: one zmm `vpdpbusd` (16 lanes).
+mlir::Value dpbusd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
+                   mlir::Value x, mlir::Value w);
+
+/// The 4 bytes at `indices` of the i8 memref `mem` (4 input channels of one
+/// output channel's packed weights) broadcast to the 64 bytes of a vpdpbusd
+/// operand: a 32-bit broadcast load.
+mlir::Value broadcastWord(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value mem, mlir::ValueRange indices);
 
 /// TOSA apply_scale with double rounding (multipliers `m`, shifts `sh`, one
 /// per lane), output zero point, clamp to [lo, hi] and truncation to int8,
@@ -68,6 +102,20 @@ mlir::FailureOr<mlir::Value> buildPointwiseVNNI(mlir::OpBuilder &b,
                                                 llvm::ArrayRef<int64_t> bias,
                                                 RequantizeOp requant);
 mlir::LogicalResult buildPointwiseBody(mlir::func::FuncOp fn, bool parallel);
+
+/// A group-1 int8 conv (batch 1, NCHW, any kernel, stride, dilation and
+/// padding) on AVX-512 VNNI without im2col: the padded input is split into
+/// its stride phases with 4 channels interleaved per pixel, so each tap is
+/// a shifted contiguous read and the output is computed on the phase grid
+/// (its extra columns dropped) (lib/Conversion/QCToLinalg/DirectConvVNNI.cpp).
+/// Declares the kernel; `qc-vnni-kernels` writes its body
+/// (buildDirectConvBody).
+mlir::FailureOr<mlir::Value> buildDirectConvVNNI(mlir::OpBuilder &b,
+                                                 Conv2DOp anchor,
+                                                 llvm::ArrayRef<int64_t> w,
+                                                 llvm::ArrayRef<int64_t> bias,
+                                                 RequantizeOp requant);
+mlir::LogicalResult buildDirectConvBody(mlir::func::FuncOp fn, bool parallel);
 
 } // namespace qc
 

@@ -76,25 +76,16 @@ struct Pointwise {
   /// One 4-deep step: accumulator r * nv + i is channel fs[r], block ps[i].
   SmallVector<Value> step(Value k4, ArrayRef<Value> fs, ArrayRef<Value> ps,
                           ValueRange accs, bool tailK, ArrayRef<int64_t> counts) {
-    auto v16 = vec(kLanes, b.getI32Type());
-    auto v64 = vec(4 * kLanes, b.getI8Type());
     Value k = arith::MulIOp::create(b, loc, k4, idx(4));
     SmallVector<Value> xs, ws, next;
     for (size_t i = 0; i < ps.size(); ++i)
       xs.push_back(pixels(k, ps[i], tailK, counts[i]));
-    // w[f][4k4 .. 4k4+3], packed as one int32 (zero past C), broadcast.
+    // w[f][4k4 .. 4k4+3] (zero past C), broadcast.
     for (Value f : fs)
-      ws.push_back(vector::BitCastOp::create(
-          b, loc, v64,
-          vector::BroadcastOp::create(
-              b, loc, v16, memref::LoadOp::create(b, loc, w, ValueRange{f, k4}))));
+      ws.push_back(broadcastWord(b, loc, w, ValueRange{f, k}));
     for (size_t r = 0; r < fs.size(); ++r)
       for (size_t i = 0; i < ps.size(); ++i)
-        next.push_back(LLVM::CallIntrinsicOp::create(
-                           b, loc, v16,
-                           b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                           ValueRange{accs[r * ps.size() + i], xs[i], ws[r]})
-                           .getResult(0));
+        next.push_back(dpbusd(b, loc, accs[r * ps.size() + i], xs[i], ws[r]));
     return next;
   }
 
@@ -191,65 +182,45 @@ FailureOr<Value> qc::buildPointwiseVNNI(OpBuilder &cb, Conv2DOp op,
   int64_t C = inTy.getDimSize(1), P = inTy.getDimSize(2) * inTy.getDimSize(3);
   int64_t F = outTy.getDimSize(1);
   int64_t K4 = (C + 3) / 4;
-  SmallVector<int32_t> wq(F * K4, 0), bq(F), params(2 * F);
+  SmallVector<int8_t> wq(F * K4 * 4, 0);
+  SmallVector<int32_t> bq(F);
   for (int64_t f = 0; f < F; ++f) {
     int64_t sum = 0;
     for (int64_t c = 0; c < C; ++c) {
       sum += w[f * C + c];
-      // Little-endian: byte c % 4 of the word is w[f][c].
-      wq[f * K4 + c / 4] |= static_cast<int32_t>(
-          static_cast<uint32_t>(static_cast<uint8_t>(w[f * C + c])) << (8 * (c % 4)));
+      wq[f * K4 * 4 + c] = static_cast<int8_t>(w[f * C + c]);
     }
     int64_t nb = bias[f] - 128 * sum - (requant ? requant.getInputZp() : 0);
     if (nb < INT32_MIN || nb > INT32_MAX)
       return op.emitError() << "bias of channel " << f
                             << " overflows int32 after the unsigned shift";
     bq[f] = static_cast<int32_t>(nb);
-    if (requant) {
-      ArrayRef<int32_t> mult = *requant.getMultiplier(), sh = *requant.getShift();
-      size_t k = mult.size() == 1 ? 0 : f;
-      params[f] = mult[k];
-      params[F + f] = sh[k];
-    }
   }
   auto module = op->getParentOfType<ModuleOp>();
-  SymbolTable symbols(module);
   OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
   Location loc = op.getLoc();
   Type i8 = mb.getI8Type(), i32 = mb.getI32Type();
-  auto global = [&](StringRef name, ArrayRef<int64_t> shape, Type elt,
-                    DenseElementsAttr v) {
-    auto g = memref::GlobalOp::create(mb, loc, name, mb.getStringAttr("private"),
-                                      MemRefType::get(shape, elt), v,
-                                      /*constant=*/true, mb.getI64IntegerAttr(64));
-    symbols.insert(g);
-    return g;
-  };
-  auto wg = global("qc_pw_weights", {F, K4}, i32,
-                   DenseElementsAttr::get(RankedTensorType::get({F, K4}, i32),
-                                          ArrayRef<int32_t>(wq)));
-  auto bg = global("qc_pw_bias", {F}, i32,
-                   DenseElementsAttr::get(RankedTensorType::get({F}, i32),
-                                          ArrayRef<int32_t>(bq)));
+  auto wg = kernelGlobal(
+      mb, loc, "qc_pw_weights",
+      DenseElementsAttr::get(RankedTensorType::get({F, K4 * 4}, i8),
+                             ArrayRef<int8_t>(wq)));
+  auto bg = kernelGlobal(mb, loc, "qc_pw_bias", {F}, bq);
+  memref::GlobalOp rg;
+  if (requant)
+    rg = kernelGlobal(mb, loc, "qc_pw_requant", {2, F}, requantParams(requant, F));
   auto xTy = MemRefType::get({C, P}, i8);
   Type outElt = requant ? i8 : i32;
   auto oTy = MemRefType::get({F, P}, outElt);
   // A declaration: --qc-vnni-kernels writes the body (buildPointwiseBody).
-  auto fn = func::FuncOp::create(mb, loc, "qc_pw_conv",
-                                 mb.getFunctionType({xTy, oTy}, {}));
-  fn.setPrivate();
+  auto fn = declareKernel(mb, loc, "qc_pw_conv", {xTy, oTy});
   fn->setAttr("qc.pw_weights", FlatSymbolRefAttr::get(wg.getSymNameAttr()));
   fn->setAttr("qc.pw_bias", FlatSymbolRefAttr::get(bg.getSymNameAttr()));
   if (requant) {
-    auto rg = global("qc_pw_requant", {2, F}, i32,
-                     DenseElementsAttr::get(RankedTensorType::get({2, F}, i32),
-                                            ArrayRef<int32_t>(params)));
     fn->setAttr("qc.pw_requant", FlatSymbolRefAttr::get(rg.getSymNameAttr()));
     fn->setAttr("qc.vnni_out",
                 mb.getDenseI32ArrayAttr({requant.getOutputZp(), requant.getMin(),
                                          requant.getMax()}));
   }
-  symbols.insert(fn);
 
   Value x = tensor::CollapseShapeOp::create(
       cb, loc, RankedTensorType::get({C, P}, i8), op.getInput(),

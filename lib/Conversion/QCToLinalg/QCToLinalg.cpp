@@ -332,6 +332,14 @@ LogicalResult lowerConv(Conv2DOp op, bool vnni, bool sdot,
       return failure();
     return replaceFused(op, rq, *r, erased);
   }
+  if (kernels && vnni && op.getGroup() == 1) {
+    OpBuilder b(op);
+    RequantizeOp rq = fusableRequant(op.getOutput(), 1);
+    auto r = buildDirectConvVNNI(b, op, folded->first, folded->second, rq);
+    if (failed(r))
+      return failure();
+    return replaceFused(op, rq, *r, erased);
+  }
   if (kernels && op.getGroup() == 1)
     return lowerConvVNNI(op, folded->first, folded->second, erased, sdot);
   int64_t c = inTy.getDimSize(1);
