@@ -241,12 +241,7 @@ FailureOr<Value> qc::buildDirectConvVNNI(OpBuilder &cb, Conv2DOp op,
           cb, loc, TypeRange{RankedTensorType::get(x6, i8)}, ValueRange{xp},
           ValueRange{tensor::EmptyOp::create(cb, loc, x6, i8)}, maps,
           SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel), "",
-          "",
-          [](OpBuilder &nb, Location nl, ValueRange a) {
-            Value flip = arith::ConstantIntOp::create(nb, nl, nb.getI8Type(), -128);
-            linalg::YieldOp::create(nb, nl,
-                                    arith::XOrIOp::create(nb, nl, a[0], flip).getResult());
-          })
+          "", yieldUnsigned)
           .getResult(0);
   x4 = tensor::CollapseShapeOp::create(
       cb, loc, RankedTensorType::get(xTy.getShape(), i8), x4,
