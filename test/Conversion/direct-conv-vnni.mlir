@@ -5,8 +5,8 @@
 
 // A 3x3 conv, pads 1, with its requantize: no im2col, no transposes. The
 // input is padded with its zero point (channels 5 -> 8, rows 4 + 1 -> 7
-// so the last taps' reads stay inside, columns 6 + 2 -> 8 = Wh), split into
-// 2 groups of 4 channels interleaved per pixel (^ 0x80); the kernel computes
+// so the last taps' reads stay inside, columns 6 + 2 -> 8 = Wh) while it is
+// split into 2 groups of 4 channels interleaved per pixel (^ 0x80); the kernel computes
 // 4 rows x 8 columns (32 = one group of 2 blocks of 16) for 8 output
 // channels (2 real) and the slices keep [2][4][6].
 // Weights [f-block][c4][tap][f][4 channels] as bytes: w[f][c] = +-(c + 1).
@@ -16,11 +16,21 @@
 // CHECK-DAG: memref.global "private" constant @qc_dc_weights : memref<1x576xi8> = dense<"0x01020304FFFEFDFC000000000000000000000000000000000000000000000000
 // CHECK-DAG: memref.global "private" constant @qc_dc_bias : memref<8xi32> = dense<[-17181, 17179, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG: func.func private @qc_dc_conv(memref<2x224xi8>, memref<8x32xi8>) attributes {{{.*}}qc.dc_taps = array<i64: 0, 0, 0, 4, 0, 8, 0, 32, 0, 36, 0, 40, 0, 64, 0, 68, 0, 72>
+// One pass builds X4 (no tensor.pad): position (c, h, w) = (4 c4 + j,
+// hh - 1, wh - 1) reads the input when inside [5] x [4] x [6], else the zero
+// point 0; then ^ 0x80.
 // CHECK-LABEL: func.func @dc
-// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 3, 2, 1]
-// CHECK: tensor<1x5x4x6xi8> to tensor<1x8x7x8xi8>
-// CHECK: linalg.generic
-// CHECK: arith.xori
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x2x7x8x4xi8>)
+// CHECK: %[[C:.*]] = arith.subi %{{.*}}, %c0
+// CHECK: %[[H:.*]] = arith.subi %{{.*}}, %c1
+// CHECK: %[[W:.*]] = arith.subi %{{.*}}, %c1
+// CHECK: arith.cmpi slt, %[[C]], %c5
+// CHECK: arith.cmpi slt, %[[H]], %c4
+// CHECK: arith.cmpi slt, %[[W]], %c6
+// CHECK: %[[X:.*]] = tensor.extract %arg0
+// CHECK: %[[V:.*]] = arith.select %{{.*}}, %[[X]], %c0_i8
+// CHECK: arith.xori %[[V]], %c-128_i8
 // CHECK: tensor.collapse_shape %{{.*}} : tensor<1x1x2x7x8x4xi8> into tensor<2x224xi8>
 // CHECK: call @qc_dc_conv
 // CHECK: tensor.extract_slice %{{.*}}[0, 0] [2, 32] [1, 1] : tensor<8x32xi8> to tensor<2x32xi8>
