@@ -282,11 +282,7 @@ FailureOr<Value> qc::buildDirectConvVNNI(OpBuilder &cb, Conv2DOp op,
 }
 
 LogicalResult qc::buildDirectConvBody(func::FuncOp fn, bool parallel) {
-  auto module = fn->getParentOfType<ModuleOp>();
-  auto sym = [&](StringRef name) {
-    auto s = fn->getAttrOfType<FlatSymbolRefAttr>(name);
-    return s ? module.lookupSymbol<memref::GlobalOp>(s) : memref::GlobalOp();
-  };
+  auto sym = [&](StringRef name) { return kernelGlobalOf(fn, name); };
   memref::GlobalOp wg = sym("qc.dc_weights"), bg = sym("qc.dc_bias"),
                    rg = sym("qc.dc_requant");
   auto taps = fn->getAttrOfType<DenseI64ArrayAttr>("qc.dc_taps");

@@ -51,6 +51,12 @@ memref::GlobalOp qc::kernelGlobal(OpBuilder &mb, Location loc, StringRef name,
                           RankedTensorType::get(shape, mb.getI32Type()), values));
 }
 
+memref::GlobalOp qc::kernelGlobalOf(func::FuncOp fn, StringRef attr) {
+  auto s = fn->getAttrOfType<FlatSymbolRefAttr>(attr);
+  auto module = fn->getParentOfType<ModuleOp>();
+  return s && module ? module.lookupSymbol<memref::GlobalOp>(s) : memref::GlobalOp();
+}
+
 func::FuncOp qc::declareKernel(OpBuilder &mb, Location loc, StringRef name,
                                TypeRange args) {
   OpBuilder detached(mb.getContext());

@@ -38,6 +38,9 @@ mlir::memref::GlobalOp kernelGlobal(mlir::OpBuilder &b, mlir::Location loc,
                                     llvm::ArrayRef<int64_t> shape,
                                     llvm::ArrayRef<int32_t> values);
 
+/// The memref.global that `fn`'s symbol attribute `attr` names, or null.
+mlir::memref::GlobalOp kernelGlobalOf(mlir::func::FuncOp fn, llvm::StringRef attr);
+
 /// A private func.func declaration `name` (made unique) of type
 /// (`args`) -> (), created at `b`'s insertion point in a module: a kernel
 /// whose body is written later (or at once, by the caller).

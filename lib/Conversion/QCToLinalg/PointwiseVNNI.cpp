@@ -238,11 +238,7 @@ FailureOr<Value> qc::buildPointwiseVNNI(OpBuilder &cb, Conv2DOp op,
 }
 
 LogicalResult qc::buildPointwiseBody(func::FuncOp fn, bool parallel) {
-  auto module = fn->getParentOfType<ModuleOp>();
-  auto sym = [&](StringRef name) {
-    auto s = fn->getAttrOfType<FlatSymbolRefAttr>(name);
-    return s ? module.lookupSymbol<memref::GlobalOp>(s) : memref::GlobalOp();
-  };
+  auto sym = [&](StringRef name) { return kernelGlobalOf(fn, name); };
   memref::GlobalOp wg = sym("qc.pw_weights"), bg = sym("qc.pw_bias"),
                    rg = sym("qc.pw_requant");
   auto outp = fn->getAttrOfType<DenseI32ArrayAttr>("qc.vnni_out");

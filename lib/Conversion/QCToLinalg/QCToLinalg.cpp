@@ -320,22 +320,17 @@ LogicalResult lowerConv(Conv2DOp op, bool vnni, bool sdot,
   bool kernels = (vnni || sdot) && inTy.hasStaticShape() &&
                  inTy.getDimSize(0) == 1 && inTy.getElementType().isInteger(8);
   auto wTy = op.getWeight().getType();
-  if (kernels && vnni && op.getGroup() == 1 && wTy.getDimSize(2) == 1 &&
-      wTy.getDimSize(3) == 1 && llvm::all_equal(op.getStrides()) &&
-      op.getStrides()[0] == 1 && llvm::all_of(op.getPads(), [](int64_t p) {
-        return p == 0;
-      })) {
-    OpBuilder b(op);
-    RequantizeOp rq = fusableRequant(op.getOutput(), 1);
-    auto r = buildPointwiseVNNI(b, op, folded->first, folded->second, rq);
-    if (failed(r))
-      return failure();
-    return replaceFused(op, rq, *r, erased);
-  }
   if (kernels && vnni && op.getGroup() == 1) {
+    // 1x1 stride-1 unpadded: the pointwise kernel; others: the direct one.
+    bool pointwise =
+        wTy.getDimSize(2) == 1 && wTy.getDimSize(3) == 1 &&
+        llvm::all_equal(op.getStrides()) && op.getStrides()[0] == 1 &&
+        llvm::all_of(op.getPads(), [](int64_t p) { return p == 0; });
     OpBuilder b(op);
     RequantizeOp rq = fusableRequant(op.getOutput(), 1);
-    auto r = buildDirectConvVNNI(b, op, folded->first, folded->second, rq);
+    auto r = pointwise
+                 ? buildPointwiseVNNI(b, op, folded->first, folded->second, rq)
+                 : buildDirectConvVNNI(b, op, folded->first, folded->second, rq);
     if (failed(r))
       return failure();
     return replaceFused(op, rq, *r, erased);
