@@ -109,6 +109,52 @@ double qc_bench_onednn(long M, long N, long K, int reps) {
 """
 
 
+TIMER_C = r"""
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
+/* Median seconds of reps calls of a compiled model's qc_model_run (one input,
+   one output, batch 1), timed in C as oneDNN's primitive is: no Python
+   (argument checks, output allocation) in the figure. */
+double qc_bench_run(int (*run)(const void *, void *, int64_t), const void *in, void *out, int reps) {
+  if (run(in, out, 1)) return -1;
+  double *ts = malloc(sizeof(double) * reps);
+  for (int i = 0; i < reps; ++i) {
+    double t = now();
+    run(in, out, 1);
+    ts[i] = now() - t;
+  }
+  qsort(ts, reps, sizeof *ts, cmp);
+  double med = ts[reps / 2];
+  free(ts);
+  return med;
+}
+"""
+
+
+def c_timer(work, model, x):
+    """`() -> seconds`: the median of `reps` calls of the model's C entry point
+    on x, timed in C (as oneDNN is)."""
+    src, lib = work / "timer.c", work / "timer.so"
+    if not lib.exists():
+        src.write_text(TIMER_C)
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", str(src), "-o", str(lib)], check=True)
+    f = ctypes.CDLL(str(lib)).qc_bench_run
+    f.restype = ctypes.c_double
+    f.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int]
+    y = np.empty(model.out_shape, model.out_dtype)
+    fn = ctypes.cast(model.fn, ctypes.c_void_p)
+
+    def seconds(reps):
+        sec = f(fn, x.ctypes.data, y.ctypes.data, reps)
+        if sec < 0:
+            raise SystemExit("the compiled model refused the benchmark's call")
+        return sec
+    return seconds
+
+
 def onednn_gops(work, m, n, k, reps):
     """oneDNN (Debian libdnnl-dev) on one thread, or None when it is missing."""
     src, lib = work / "dnnl.c", work / "dnnl.so"
@@ -169,7 +215,7 @@ def qc_int8_gemm(work, m, n, k, target):
     a = rng.integers(-128, 128, (m, k)).astype(np.int8)
     if not np.array_equal(run(a), (a.astype(np.int64) @ b.astype(np.int64)).astype(np.int32)):
         raise SystemExit(f"qc's {m}x{n}x{k} int8 GEMM ({target}) differs from numpy")
-    return lambda: run(a)
+    return c_timer(work, run, a)
 
 
 def qc_quantized_gemm(work, m, n, k, target):
@@ -186,7 +232,7 @@ def qc_quantized_gemm(work, m, n, k, target):
     np.save(calib, rng.normal(size=(max(64, m), k)).astype(np.float32))
     run = compiled(work, f"gemm{m}x{n}x{k}", g, calib, target)
     x = rng.normal(size=(m, k)).astype(np.float32)
-    return lambda: run(x)
+    return c_timer(work, run, x)
 
 
 def main():
@@ -205,14 +251,14 @@ def main():
         for s in a.shapes:
             m, n, k = map(int, s.split(","))
             ops = 2 * m * n * k
-            base = ops / median_seconds(qc_int8_gemm(work, m, n, k, "x86-64"), a.reps)
+            base = ops / qc_int8_gemm(work, m, n, k, "x86-64")(a.reps)
             fast = qc_int8_gemm(work, m, n, k, best)
             quant = qc_quantized_gemm(work, m, n, k, best)
             runs = {"peak": [], "qc": [], "quant": [], "dnnl": []}
             for _ in range(a.rounds):
                 runs["peak"].append(measure_peak(work, a.reps))
-                runs["qc"].append(ops / median_seconds(fast, a.reps))
-                runs["quant"].append(ops / median_seconds(quant, a.reps))
+                runs["qc"].append(ops / fast(a.reps))
+                runs["quant"].append(ops / quant(a.reps))
                 runs["dnnl"].append(onednn_gops(work, m, n, k, a.reps) or float("nan"))
             med = {key: float(np.median(v)) for key, v in runs.items()}
             rows.append((m, n, k, base, med))

@@ -186,3 +186,31 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
     for threads in (1, 2):
         got = CompiledModel(tmp_path / "x86-64-avx512vnni", threads)(x)
         assert np.array_equal(ref.view(np.uint8), got.view(np.uint8))
+
+
+@pytest.mark.skipif(host_arch() != "x86-64" or bool(missing_features("x86-64-avx512vnni")),
+                    reason="needs an AVX-512 VNNI host")
+def test_vnni_gemm_matches_numpy(tmp_path):
+    """An int8 MatMulInteger on the VNNI gemm kernel against numpy: 19 rows
+    (two blocks of 8, then single rows), K = 8202 (not a multiple of 64 or
+    4: the row copy's byte tail and zero padding), 83 columns (two column
+    panels of 32 -- K x 32 bytes of weights exceed a panel's 512 KiB -- then
+    a lone 16-column block and a 3-column one), on 1 and 2 threads."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    m, k, n = 19, 8202, 83
+    b = rng.integers(-128, 128, (k, n)).astype(np.int8)
+    g = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "mmi",
+                          [helper.make_tensor_value_info("a", TensorProto.INT8, [m, k])],
+                          [helper.make_tensor_value_info("y", TensorProto.INT32, [m, n])],
+                          [numpy_helper.from_array(b, "b")])
+    model = tmp_path / "mmi.onnx"
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), model)
+    run_qc("compile", model, "--target", "x86-64-avx512vnni", "-o", tmp_path / "out")
+    assert "vpdpbusd" in (tmp_path / "out" / "model.s").read_text()
+    a = rng.integers(-128, 128, (m, k)).astype(np.int8)
+    want = a.astype(np.int64) @ b.astype(np.int64)
+    for threads in (1, 2):
+        got = CompiledModel(tmp_path / "out", threads)(a)
+        assert np.array_equal(got, want.astype(np.int32))
