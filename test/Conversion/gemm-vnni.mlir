@@ -10,10 +10,12 @@
 // SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"({{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
 
 // N = 20: one full 16-column block and a masked partial one; K = 6: one
-// 4-byte group and a tail group read with padding. Packed weights are
-// [2 blocks][2 groups][16 x 4]; bias'' = bias - (input_zp + 128) * sum(w).
+// 4-byte group and a tail group (the row copy is zero-padded). Packed weights are
+// [1 pair of blocks][2 groups][2 blocks x 16 x 4]: the second block's
+// columns 16..19 (rows 13, 14, 15 and -128/127 of %w) follow the first
+// block's 16 columns within each group; bias'' = bias - (input_zp + 128) * sum(w).
 // Channel 0: 1 - (-3 + 128) * 21 = -2624; channel 1: 2 - 125 * (-21) = 2627.
-// CHECK: memref.global "private" constant @qc_vnni_weights : memref<2x2x64xi8> = dense<"0x01020304FFFEFDFC07070707
+// CHECK: memref.global "private" constant @qc_vnni_weights : memref<1x2x128xi8> = dense<"0x01020304FFFEFDFC07070707000000000101010102020202030303030404040405050505060606060707070708080808090909090A0A0A0A0B0B0B0B0C0C0C0C0D0D0D0D0E0E0E0E0F0F0F0F807F807F00000000
 // CHECK: memref.global "private" constant @qc_vnni_bias : memref<32xi32> = dense<[-2624, 2627,
 // CHECK-LABEL: func.func private @qc_vnni_gemm(memref<3x6xi8>, memref<3x20xi32>)
 // CHECK-SAME: qc.vnni_bias = @qc_vnni_bias, qc.vnni_weights = @qc_vnni_weights

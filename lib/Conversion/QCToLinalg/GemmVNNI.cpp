@@ -5,7 +5,8 @@
 //   acc[v] = bias''[block v]
 //   for k4: a = broadcast(A'[m][4k4 .. 4k4+3] as i32)  (A' = A ^ 0x80, copied
 //               per block of rows into a buffer that stays in L1)
-//           acc[v] = vpdpbusd(acc[v], a, Wp[block v][k4])   (u8 x s8)
+//           acc[v] = vpdpbusd(acc[v], a, Wp[group][k4][v])   (u8 x s8; the
+//               group's blocks side by side per step: one weight stream)
 //   store acc[v] (masked for a last partial block)
 // sum (x + 128) w + bias - 128 sum w = sum x w + bias: the same int32
 // (wrapping) result as the generic lowering, bit for bit.
@@ -218,6 +219,14 @@ struct Kernel {
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
+  /// Where block blk's 16 x 4 bytes of step k4 start: the kNV blocks of a
+  /// group sit side by side for each step (one sequential stream).
+  SmallVector<Value> weightIndex(Value blk, Value k4) {
+    Value g = arith::DivUIOp::create(b, loc, blk, idx(kNV));
+    Value i = arith::RemUIOp::create(b, loc, blk, idx(kNV));
+    return {g, k4, arith::MulIOp::create(b, loc, i, idx(lanes * kGroup))};
+  }
+
   /// Broadcast of A[m][k .. k+3] (for vpdpbusd already shifted to unsigned).
   Value broadcastA(Value m, Value k, bool tail) {
     if (copyRow0)
@@ -249,7 +258,7 @@ struct Kernel {
     for (int64_t i = 0; i < nv; ++i) {
       Value blk = arith::AddIOp::create(b, loc, blk0, idx(i));
       wv.push_back(vector::LoadOp::create(b, loc, v64, w,
-                                          ValueRange{blk, k4, idx(0)}));
+                                          weightIndex(blk, k4)));
     }
     // LLVM 22's vpdpbusd and sdot take their byte operands as i8 vectors.
     for (int64_t r = 0; r < rows; ++r)
@@ -436,15 +445,17 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
   int64_t N = static_cast<int64_t>(bias.size());
   int64_t NB = (N + kLanes - 1) / kLanes, K4 = (K + kGroup - 1) / kGroup;
   // Packed weights and the bias with the unsigned shift's correction.
-  SmallVector<int8_t> packed(NB * K4 * kLanes * kGroup, 0);
+  int64_t NG = (NB + kNV - 1) / kNV;
+  SmallVector<int8_t> packed(NG * K4 * kNV * kLanes * kGroup, 0);
   SmallVector<int32_t> biasP(NB * kLanes, 0);
   for (int64_t n = 0; n < N; ++n) {
     int64_t sum = 0;
     for (int64_t k = 0; k < K; ++k) {
       int64_t v = w[n * K + k];
       sum += v;
-      packed[(((n / kLanes) * K4 + k / kGroup) * kLanes + n % kLanes) * kGroup +
-             k % kGroup] = static_cast<int8_t>(v);
+      int64_t blk = n / kLanes;
+      packed[((((blk / kNV) * K4 + k / kGroup) * kNV + blk % kNV) * kLanes +
+              n % kLanes) * kGroup + k % kGroup] = static_cast<int8_t>(v);
     }
     // A fused requantize's input zero point folds into the bias too.
     int64_t nb = bias[n] - (sdot ? 0 : 128 * sum) -
@@ -461,7 +472,7 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
   Type i8 = mb.getI8Type(), i32 = mb.getI32Type();
   auto wg = kernelGlobal(mb, loc, "qc_vnni_weights",
                          DenseElementsAttr::get(
-                             RankedTensorType::get({NB, K4, kLanes * kGroup}, i8),
+                             RankedTensorType::get({NG, K4, kNV * kLanes * kGroup}, i8),
                              ArrayRef<int8_t>(packed)));
   auto bg = kernelGlobal(mb, loc, "qc_vnni_bias", {NB * kLanes}, biasP);
   auto aTy = MemRefType::get({M, K}, i8);
