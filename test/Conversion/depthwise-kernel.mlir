@@ -1,6 +1,7 @@
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=vnni=true | FileCheck %s
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=sdot=true | FileCheck %s
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg | FileCheck %s --check-prefix=GENERIC
+// RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=vnni=true --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --buffer-deallocation-pipeline | FileCheck %s --check-prefix=DEALLOC
 
 // A stride-2 depthwise conv with its requantize: one channel per
 // scf.parallel iteration, 16 output columns per vector (32 inputs loaded,
@@ -9,17 +10,35 @@
 // = [5 - 2*9 - 1, -5 - 2*(-9) - 1] = [-14, 12].
 // CHECK-DAG: memref.global "private" constant @qc_dw_bias : memref<2xi32> = dense<[-14, 12]>
 // CHECK-DAG: memref.global "private" constant @qc_dw_requant : memref<2x2xi32> = dense<{{\[\[}}1073741824, 1073741824], [31, 31]]>
-// CHECK-LABEL: func.func private @qc_dw_conv(%{{.*}}: memref<1x2x21x21xi8>, %{{.*}}: memref<1x2x10x10xi8>)
+// The kernel takes the unpadded input and copies each channel's plane into
+// a 21x21 buffer: rows 0..19 read 20 bytes (masked) and get the zero point
+// (2) in column 20, row 20 is all zero point.
+// CHECK-LABEL: func.func private @qc_dw_conv(%{{.*}}: memref<1x2x20x20xi8>, %{{.*}}: memref<1x2x10x10xi8>)
+// CHECK: %[[ZP:.*]] = arith.constant 2 : i8
 // CHECK: scf.parallel (%[[C:.*]]) =
+// CHECK: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<21x21xi8>
+// CHECK: %[[ZPV:.*]] = vector.broadcast %[[ZP]] : i8 to vector<64xi8>
+// CHECK: scf.for %[[IH:.*]] = %{{.*}} to %c20
+// CHECK: %[[ROW:.*]] = vector.maskedload %arg0[%{{.*}}, %[[C]], %[[IH]], %{{.*}}], %{{.*}}, %{{.*}} : memref<1x2x20x20xi8>, vector<64xi1>, vector<64xi8>
+// CHECK: vector.maskedstore %[[P]][%{{.*}}], %{{.*}}, %[[ROW]] : memref<21x21xi8>
+// CHECK: memref.store %[[ZP]], %[[P]][%{{.*}}, %c20{{.*}}] : memref<21x21xi8>
+// CHECK: scf.for %{{.*}} = %c20{{.*}} to %c21
+// CHECK: vector.maskedstore %[[P]][%{{.*}}], %{{.*}}, %[[ZPV]] : memref<21x21xi8>
 // CHECK: scf.for %[[OH:.*]] = %{{.*}} to %{{.*}} step
 // CHECK-NOT: scf.for
-// CHECK-COUNT-9: vector.transfer_read %{{.*}} : memref<1x2x21x21xi8>, vector<32xi8>
+// CHECK-COUNT-9: vector.transfer_read %[[P]][%{{.*}}], %{{.*}} : memref<21x21xi8>, vector<32xi8>
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]
 // CHECK: arith.shrsi %{{.*}} : vector<16xi64>
 // 10 output columns: one block of 10 lanes, a masked store.
 // CHECK: vector.maskedstore %{{.*}}[%{{.*}}, %[[C]], %[[OH]], %{{.*}}], %{{.*}}, %{{.*}} : memref<1x2x10x10xi8>, vector<16xi1>, vector<16xi8>
+// Buffer deallocation frees each channel's copy at the end of its iteration.
+// DEALLOC-LABEL: func.func private @qc_dw_conv(%{{.*}}: memref<1x2x20x20xi8>
+// DEALLOC: scf.parallel
+// DEALLOC: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<21x21xi8>
+// DEALLOC: memref.dealloc %[[P]] : memref<21x21xi8>
+// DEALLOC-NEXT: scf.reduce
 // CHECK-LABEL: func.func @dw
-// CHECK: tensor.pad
+// CHECK-NOT: tensor.pad
 // CHECK: call @qc_dw_conv
 // CHECK-NOT: qc.requantize
 // GENERIC-LABEL: func.func @dw

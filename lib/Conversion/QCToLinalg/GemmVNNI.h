@@ -86,12 +86,13 @@ mlir::Value loadLanes(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::ValueRange indices, int64_t count);
 
 /// A depthwise int8 convolution (stride 1 or 2, `input` NCHW batch 1,
-/// already padded with the input zero point; `w` [C][KH][KW], `bias` with
-/// the zero point folded in) as a kernel of 16-lane vectors along each
-/// output row, the taps unrolled, one channel per iteration of an
-/// scf.parallel; with `requant` (per tensor or per channel, its only user)
-/// applied in the epilogue and an int8 result. Built at `b`'s insertion
-/// point; `anchor` (the conv) gives the geometry and names errors.
+/// unpadded: with pads, each channel's plane is first copied into a buffer
+/// bordered with the input zero point; `w` [C][KH][KW], `bias` with the
+/// zero point folded in) as a kernel of 16-lane vectors along each output
+/// row, the taps unrolled, one channel per iteration of an scf.parallel;
+/// with `requant` (per tensor or per channel, its only user) applied in the
+/// epilogue and an int8 result. Built at `b`'s insertion point; `anchor`
+/// (the conv) gives the geometry and names errors.
 mlir::FailureOr<mlir::Value> buildDepthwise(mlir::OpBuilder &b, Conv2DOp anchor,
                                             mlir::Value input,
                                             llvm::ArrayRef<int64_t> w,

@@ -341,10 +341,8 @@ LogicalResult lowerConv(Conv2DOp op, bool vnni, bool sdot,
   if (kernels && op.getGroup() == c && op.getWeight().getType().getDimSize(0) == c &&
       op.getStrides()[1] <= 2) {
     OpBuilder b(op);
-    Value in = padNCHW(b, op.getLoc(), op.getInput(), op.getPads(),
-                       b.getI8IntegerAttr(op.getInputZp().value_or(0)));
     RequantizeOp rq = fusableRequant(op.getOutput(), 1);
-    auto r = buildDepthwise(b, op, in, folded->first, folded->second, rq);
+    auto r = buildDepthwise(b, op, op.getInput(), folded->first, folded->second, rq);
     if (failed(r))
       return failure();
     return replaceFused(op, rq, *r, erased);
