@@ -192,8 +192,8 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
                     reason="needs an AVX-512 VNNI host")
 def test_vnni_gemm_matches_numpy(tmp_path):
     """An int8 MatMulInteger on the VNNI gemm kernel against numpy: 19 rows
-    (two blocks of 8, then single rows), K = 8202 (not a multiple of 64 or
-    4: the row copy's byte tail and zero padding), 83 columns (two column
+    (two blocks of 8, then single rows), K = 8202 (not a multiple of 4: a
+    tail group read with padding), 83 columns (two column
     panels of 32 -- K x 32 bytes of weights exceed a panel's 512 KiB -- then
     a lone 16-column block and a 3-column one), on 1 and 2 threads."""
     import onnx

@@ -28,24 +28,23 @@
 // CHECK: %[[R:.*]] = bufferization.to_tensor %[[O]] restrict writable
 // CHECK: return %[[R]]
 
-// Three rows, fewer than a block of 8: one row at a time, each copied to a
-// buffer shifted to unsigned (xor 0x80) and zero-padded to 8 bytes, so the
-// 4-byte group past K = 6 reads no further than the copy.
+// Three rows, fewer than a block of 8: one row at a time. Each 4-byte
+// group of A is broadcast and shifted to unsigned in the register (xor
+// 0x80 in every byte); the tail group past K = 6 is read with padding.
 // BODY-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<3x6xi8>, %arg1: memref<3x20xi32>)
-// BODY: scf.for %[[M:.*]] = %c0 to %c3
-// BODY: %[[C:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1x8xi8>
-// BODY: memref.load %arg0
-// BODY: arith.xori %{{.*}}, %c-128_i8 : i8
-// BODY: memref.store %{{.*}}, %[[C]]
-// BODY: memref.store %c0_i8, %[[C]]
+// BODY: scf.for %{{.*}} = %c0 to %c3
 // BODY: vector.load %{{.*}} : memref<32xi32>, vector<16xi32>
-// BODY: scf.for %{{.*}} = %{{.*}} to %c2
-// BODY: vector.load %[[C]]{{.*}} : memref<1x8xi8>, vector<4xi8>
-// BODY-NOT: arith.xori
+// BODY: scf.for
+// BODY: vector.load %{{.*}} : memref<1x2x128xi8>, vector<64xi8>
+// BODY: vector.load %arg0{{.*}} : memref<3x6xi8>, vector<4xi8>
+// BODY: %[[FLIP:.*]] = arith.constant dense<-2139062144> : vector<16xi32>
+// BODY: arith.xori %{{.*}}, %[[FLIP]] : vector<16xi32>
+// BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// BODY: vector.transfer_read %arg0
+// BODY: arith.xori %{{.*}}, %{{.*}} : vector<16xi32>
 // BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // BODY: vector.store
 // BODY: vector.maskedstore %arg1
-// BODY: memref.dealloc %[[C]]
 func.func @gemm(%x: tensor<3x6xi8>) -> tensor<3x20xi32> {
   %w = arith.constant dense<[[1, 2, 3, 4, 5, 6], [-1, -2, -3, -4, -5, -6], [7, 7, 7, 7, 7, 7], [0, 0, 0, 0, 0, 1], [1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2], [3, 3, 3, 3, 3, 3], [4, 4, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [6, 6, 6, 6, 6, 6], [7, 7, 7, 7, 7, 7], [8, 8, 8, 8, 8, 8], [9, 9, 9, 9, 9, 9], [10, 10, 10, 10, 10, 10], [11, 11, 11, 11, 11, 11], [12, 12, 12, 12, 12, 12], [13, 13, 13, 13, 13, 13], [14, 14, 14, 14, 14, 14], [15, 15, 15, 15, 15, 15], [-128, 127, -128, 127, -128, 127]]> : tensor<20x6xi8>
   %b = arith.constant dense<[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]> : tensor<20xi32>

@@ -3,8 +3,7 @@
 // The kernel, for each row m and each group of NV 16-column blocks, keeps NV
 // accumulators in zmm registers across the whole reduction:
 //   acc[v] = bias''[block v]
-//   for k4: a = broadcast(A'[m][4k4 .. 4k4+3] as i32)  (A' = A ^ 0x80, copied
-//               per block of rows into a buffer that stays in L1)
+//   for k4: a = broadcast(A[m][4k4 .. 4k4+3] as i32) ^ 0x80808080
 //           acc[v] = vpdpbusd(acc[v], a, Wp[group][k4][v])   (u8 x s8; the
 //               group's blocks side by side per step: one weight stream)
 //   store acc[v] (masked for a last partial block)
@@ -205,10 +204,6 @@ struct Kernel {
   /// shifted by 128) or AArch64 sdot (4 lanes, s8 x s8).
   bool sdot = false;
   int64_t lanes = kLanes;
-  /// Set while `a` is a row block's unsigned copy, zero-padded to a
-  /// multiple of 4 bytes (vpdpbusd), rather than the raw input (sdot): the
-  /// block's first row, which is row 0 of the copy.
-  Value copyRow0;
 
   Value requantize(Value acc, Value col) {
     auto v16 = VectorType::get({lanes}, b.getI32Type());
@@ -229,8 +224,6 @@ struct Kernel {
 
   /// Broadcast of A[m][k .. k+3] (for vpdpbusd already shifted to unsigned).
   Value broadcastA(Value m, Value k, bool tail) {
-    if (copyRow0)
-      m = arith::SubIOp::create(b, loc, m, copyRow0);
     auto v4 = VectorType::get({kGroup}, b.getI8Type());
     Value bytes;
     if (tail) {
@@ -243,8 +236,19 @@ struct Kernel {
     Value word = vector::BitCastOp::create(
         b, loc, VectorType::get({1}, b.getI32Type()), bytes);
     Value s = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
-    return vector::BroadcastOp::create(
+    Value v = vector::BroadcastOp::create(
         b, loc, VectorType::get({lanes}, b.getI32Type()), s);
+    // vpdpbusd: shifted to unsigned (x ^ 0x80 in each byte) in the
+    // register, a vector op beside the dot products; a copy of each row
+    // block shifted in memory (or one pass over A) cost up to 9% (K = 4096:
+    // the copy's reads from memory stall the row block's start).
+    if (!sdot)
+      v = arith::XOrIOp::create(
+          b, loc, v,
+          arith::ConstantOp::create(
+              b, loc, DenseElementsAttr::get(cast<VectorType>(v.getType()),
+                                             b.getI32IntegerAttr(int32_t(0x80808080)))));
+    return v;
   }
 
   /// One 4-deep reduction step for `rows` rows from m and `nv` blocks from
@@ -289,14 +293,13 @@ struct Kernel {
       for (int64_t i = 0; i < nv; ++i)
         init.push_back(
             vector::LoadOp::create(b, loc, v16, bias, ValueRange{cols[i]}));
-    int64_t steps = copyRow0 ? (K + kGroup - 1) / kGroup : K4full;
     auto loop = scf::ForOp::create(
-        b, loc, idx(0), idx(steps), idx(1), init,
+        b, loc, idx(0), idx(K4full), idx(1), init,
         [&](OpBuilder &, Location, Value k4, ValueRange accs) {
           scf::YieldOp::create(b, loc, step(m, rows, k4, blk0, nv, accs, false));
         });
     SmallVector<Value> accs(loop.getResults());
-    if (steps * kGroup < K)
+    if (K4full * kGroup < K)
       accs = step(m, rows, idx(K4full), blk0, nv, accs, true);
     for (int64_t r = 0; r < rows; ++r) {
       Value row = arith::AddIOp::create(b, loc, m, idx(r));
@@ -332,59 +335,6 @@ struct Kernel {
       chunk(m, rows, idx(full), 1, partial);
   }
 
-  /// f() with `a` holding rows [m, m + rows): for vpdpbusd a copy of
-  /// them shifted to unsigned (xor 0x80) and zero-padded to whole 4-byte
-  /// groups, made here: it stays in L1 for all the column blocks, with no
-  /// pass over the input before the kernel (one more OpenMP region and M x K
-  /// bytes written and read back: 2% of 64x1024x1024).
-  void withRows(Value m, int64_t rows, function_ref<void()> f) {
-    if (sdot)
-      return f();
-    int64_t Kp = (K + kGroup - 1) / kGroup * kGroup, Kv = K / 64 * 64;
-    Type i8 = b.getI8Type();
-    Value raw = a;
-    Value copy = memref::AllocOp::create(
-        b, loc, MemRefType::get({rows, Kp}, i8), b.getI64IntegerAttr(64));
-    auto v64 = VectorType::get({64}, i8);
-    Value flip = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(v64, b.getI8IntegerAttr(-128)));
-    Value flip1 = arith::ConstantIntOp::create(b, loc, i8, -128);
-    Value zero = arith::ConstantIntOp::create(b, loc, i8, 0);
-    auto loop = [&](int64_t lo, int64_t hi, int64_t st,
-                    function_ref<void(Value)> body) {
-      if (lo < hi)
-        scf::ForOp::create(b, loc, idx(lo), idx(hi), idx(st), ValueRange{},
-                           [&](OpBuilder &, Location, Value i, ValueRange) {
-                             body(i);
-                             scf::YieldOp::create(b, loc);
-                           });
-    };
-    loop(0, rows, 1, [&](Value r) {
-      Value row = arith::AddIOp::create(b, loc, m, r);
-      loop(0, Kv, 64, [&](Value k) {
-        Value v = vector::LoadOp::create(b, loc, v64, raw, ValueRange{row, k});
-        vector::StoreOp::create(b, loc, arith::XOrIOp::create(b, loc, v, flip),
-                                copy, ValueRange{r, k});
-      });
-      // The last bytes one at a time (a masked i8 store is unsafe in LLVM
-      // 22, see storeLanes), past K zeros.
-      loop(Kv, K, 1, [&](Value k) {
-        Value v = memref::LoadOp::create(b, loc, raw, ValueRange{row, k});
-        memref::StoreOp::create(b, loc, arith::XOrIOp::create(b, loc, v, flip1),
-                                copy, ValueRange{r, k});
-      });
-      loop(K, Kp, 1, [&](Value k) {
-        memref::StoreOp::create(b, loc, zero, copy, ValueRange{r, k});
-      });
-    });
-    a = copy;
-    copyRow0 = m;
-    f();
-    a = raw;
-    copyRow0 = Value();
-    memref::DeallocOp::create(b, loc, copy);
-  }
-
   /// `f(m)` for each block of kMR rows: an scf.parallel with `parallel`.
   void rowBlocks(int64_t mFull, bool parallel, function_ref<void(Value)> f) {
     if (parallel) {
@@ -414,21 +364,17 @@ struct Kernel {
     for (int64_t lo = 0; mFull && lo < std::max<int64_t>(full, 1); lo += panel) {
       int64_t hi = std::min(lo + panel, full);
       rowBlocks(mFull, parallel, [&](Value m) {
-        withRows(m, kMR, [&] {
-          groups(m, kMR, kNV, idx(lo), idx(hi));
-          if (hi == full)
-            tails(m, kMR, kNV);
-        });
+        groups(m, kMR, kNV, idx(lo), idx(hi));
+        if (hi == full)
+          tails(m, kMR, kNV);
       });
     }
     if (mFull < M)
       scf::ForOp::create(b, loc, idx(mFull), idx(M), idx(1), ValueRange{},
                          [&](OpBuilder &, Location, Value m, ValueRange) {
-                           withRows(m, 1, [&] {
-                             groups(m, 1, kSingleNV, idx(0),
-                                    idx(N / lanes / kSingleNV * kSingleNV));
-                             tails(m, 1, kSingleNV);
-                           });
+                           groups(m, 1, kSingleNV, idx(0),
+                                  idx(N / lanes / kSingleNV * kSingleNV));
+                           tails(m, 1, kSingleNV);
                            scf::YieldOp::create(b, loc);
                          });
   }
@@ -496,8 +442,8 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
                                          requant.getMax()}));
   }
 
-  // The call site: the input's buffer (the kernel shifts it to unsigned
-  // itself, a row block at a time), a fresh output buffer.
+  // The call site: the input's buffer (the kernel shifts it to unsigned),
+  // a fresh output buffer.
   Value in = bufferization::ToBufferOp::create(cb, loc, aTy, input,
                                                /*read_only=*/true);
   Value o = memref::AllocOp::create(cb, loc, oTy, cb.getI64IntegerAttr(64));
