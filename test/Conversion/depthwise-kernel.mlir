@@ -12,21 +12,22 @@
 // CHECK-DAG: memref.global "private" constant @qc_dw_requant : memref<2x2xi32> = dense<{{\[\[}}1073741824, 1073741824], [31, 31]]>
 // The kernel takes the unpadded input and copies each channel's plane into
 // a 21x21 buffer: rows 0..19 read 20 bytes (masked) and get the zero point
-// (2) in column 20, row 20 is all zero point.
+// (2) in column 20, row 20 is all zero point. Its rows have 32 bytes of
+// slack (21 + 32 = 53), so the taps' 32-byte reads are plain loads.
 // CHECK-LABEL: func.func private @qc_dw_conv(%{{.*}}: memref<1x2x20x20xi8>, %{{.*}}: memref<1x2x10x10xi8>)
 // CHECK: %[[ZP:.*]] = arith.constant 2 : i8
 // CHECK: scf.parallel (%[[C:.*]]) =
-// CHECK: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<21x21xi8>
+// CHECK: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<21x53xi8>
 // CHECK: %[[ZPV:.*]] = vector.broadcast %[[ZP]] : i8 to vector<64xi8>
 // CHECK: scf.for %[[IH:.*]] = %{{.*}} to %c20
 // CHECK: %[[ROW:.*]] = vector.maskedload %arg0[%{{.*}}, %[[C]], %[[IH]], %{{.*}}], %{{.*}}, %{{.*}} : memref<1x2x20x20xi8>, vector<64xi1>, vector<64xi8>
-// CHECK: vector.maskedstore %[[P]][%{{.*}}], %{{.*}}, %[[ROW]] : memref<21x21xi8>
-// CHECK: memref.store %[[ZP]], %[[P]][%{{.*}}, %c20{{.*}}] : memref<21x21xi8>
+// CHECK: vector.maskedstore %[[P]][%{{.*}}], %{{.*}}, %[[ROW]] : memref<21x53xi8>
+// CHECK: memref.store %[[ZP]], %[[P]][%{{.*}}, %c20{{.*}}] : memref<21x53xi8>
 // CHECK: scf.for %{{.*}} = %c20{{.*}} to %c21
-// CHECK: vector.maskedstore %[[P]][%{{.*}}], %{{.*}}, %[[ZPV]] : memref<21x21xi8>
+// CHECK: vector.maskedstore %[[P]][%{{.*}}], %{{.*}}, %[[ZPV]] : memref<21x53xi8>
 // CHECK: scf.for %[[OH:.*]] = %{{.*}} to %{{.*}} step
 // CHECK-NOT: scf.for
-// CHECK-COUNT-9: vector.transfer_read %[[P]][%{{.*}}], %{{.*}} : memref<21x21xi8>, vector<32xi8>
+// CHECK-COUNT-9: vector.load %[[P]][%{{.*}}] : memref<21x53xi8>, vector<32xi8>
 // CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30]
 // CHECK: arith.shrsi %{{.*}} : vector<16xi64>
 // 10 output columns: one block of 10 lanes, a masked store.
@@ -34,8 +35,8 @@
 // Buffer deallocation frees each channel's copy at the end of its iteration.
 // DEALLOC-LABEL: func.func private @qc_dw_conv(%{{.*}}: memref<1x2x20x20xi8>
 // DEALLOC: scf.parallel
-// DEALLOC: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<21x21xi8>
-// DEALLOC: memref.dealloc %[[P]] : memref<21x21xi8>
+// DEALLOC: %[[P:.*]] = memref.alloc() {alignment = 64 : i64} : memref<21x53xi8>
+// DEALLOC: memref.dealloc %[[P]] : memref<21x53xi8>
 // DEALLOC-NEXT: scf.reduce
 // CHECK-LABEL: func.func @dw
 // CHECK-NOT: tensor.pad

@@ -134,11 +134,15 @@ FailureOr<Value> qc::buildDepthwise(OpBuilder &cb, Conv2DOp op, Value input,
       b, loc, ValueRange{idx(0)}, ValueRange{idx(C)}, ValueRange{idx(1)},
       [&](OpBuilder &, Location, ValueRange cs) {
         Value c = cs[0];
-        // The plane the taps read: the input's, or its padded copy.
+        // The plane the taps read: the input's, or its padded copy. The
+        // copy's rows have lanes * s bytes of slack, so every tap is a plain
+        // load (lanes past the row are never stored; the input's rows need
+        // masked reads).
         Value src = in;
         if (padded) {
-          src = memref::AllocOp::create(b, loc, MemRefType::get({Hp, Wp}, i8),
-                                        b.getI64IntegerAttr(64));
+          src = memref::AllocOp::create(
+              b, loc, MemRefType::get({Hp, Wp + lanes * s}, i8),
+              b.getI64IntegerAttr(64));
           copyPadded(c, src);
         }
         auto at = [&](Value row, Value col) -> SmallVector<Value> {
@@ -165,9 +169,14 @@ FailureOr<Value> qc::buildDepthwise(OpBuilder &cb, Conv2DOp op, Value input,
             for (int64_t kw = 0; kw < KW; ++kw) {
               Value col = arith::AddIOp::create(
                   b, loc, arith::MulIOp::create(b, loc, ow, idx(s)), idx(kw * dw));
-              Value x = vector::TransferReadOp::create(
-                  b, loc, vec(lanes * s, i8), src, at(row, col),
-                  zero8, ArrayRef<bool>{false});
+              Value x;
+              if (padded)
+                x = vector::LoadOp::create(b, loc, vec(lanes * s, i8), src,
+                                           at(row, col));
+              else
+                x = vector::TransferReadOp::create(
+                    b, loc, vec(lanes * s, i8), src, at(row, col), zero8,
+                    ArrayRef<bool>{false});
               if (s != 1)
                 x = vector::ShuffleOp::create(b, loc, x, x, even);
               x = arith::ExtSIOp::create(b, loc, vec(lanes, i32), x);
