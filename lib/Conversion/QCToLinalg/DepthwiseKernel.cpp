@@ -12,8 +12,9 @@
 // the channel's plane into a buffer bordered with the zero point (in L1 for
 // the taps; freed at the end of the iteration by buffer deallocation)
 // rather than padding the whole tensor before the kernel (a memset and a
-// copy, written to memory and read back; MobileNetV2 9% faster). The generic lowering sweeps an int32
-// plane per tap and requantizes in a separate pass; this keeps the
+// copy, written to memory and read back; MobileNetV2 9% faster). The
+// generic lowering sweeps an int32 plane per tap and requantizes in a
+// separate pass; this keeps the
 // accumulators in registers. Same wrapping int32 sums, same requantize: the
 // outputs are identical.
 //

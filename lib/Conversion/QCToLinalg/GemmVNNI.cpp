@@ -222,7 +222,7 @@ struct Kernel {
     return {g, k4, arith::MulIOp::create(b, loc, i, idx(lanes * kGroup))};
   }
 
-  /// Broadcast of A[m][k .. k+3] (for vpdpbusd already shifted to unsigned).
+  /// Broadcast of A[m][k .. k+3] (for vpdpbusd shifted to unsigned here).
   Value broadcastA(Value m, Value k, bool tail) {
     auto v4 = VectorType::get({kGroup}, b.getI8Type());
     Value bytes;
@@ -361,6 +361,7 @@ struct Kernel {
     int64_t mFull = M / kMR * kMR;
     int64_t full = N / lanes / kNV * kNV;
     int64_t panel = std::max<int64_t>(kNV, kPanelBytes / (K * lanes) / kNV * kNV);
+    // At least one pass when there is no whole group: it runs the tails.
     for (int64_t lo = 0; mFull && lo < std::max<int64_t>(full, 1); lo += panel) {
       int64_t hi = std::min(lo + panel, full);
       rowBlocks(mFull, parallel, [&](Value m) {
