@@ -73,7 +73,8 @@ def main():
         subprocess.run([str(QC), "export-qdq", str(model), "--calib", str(work / "calib.npy"), "-o", str(qdq),
                         "--force", "-q"], check=True)
         # The machine's speed drifts (shared host): the engines take turns,
-        # a.rounds times, and each figure is the median of its rounds.
+        # a.rounds times; each time is the median of its rounds, each ratio
+        # the median of the rounds' own ratios (taken seconds apart).
         runs = {k: [] for k in ("q", "q2", "o8", "o8x2", "o32", "o32x2")}
         for _ in range(a.rounds):
             runs["q"].append(qc_ms(out, 1, a.reps))
@@ -83,12 +84,16 @@ def main():
             runs["o32"].append(ort_ms(model, 1, a.reps))
             runs["o32x2"].append(ort_ms(model, 2, a.reps))
         q, q2, o8, o8x2, o32, o32x2 = (float(np.median(runs[k])) for k in runs)
+
+        def ratio(num, den):
+            return float(np.median(np.array(runs[num]) / np.array(runs[den])))
+        per_round = ", ".join(f"{x / y:.2f}" for x, y in zip(runs["q"], runs["q2"]))
         print(f"{name} (compile {compile_s:.1f} s)\n"
               f"  1 thread : qc int8 {q:.2f} ms | ORT int8 QDQ {o8:.2f} ms | ORT fp32 {o32:.2f} ms | "
-              f"qc vs ORT int8 {o8 / q:.2f}x, vs ORT fp32 {o32 / q:.2f}x\n"
+              f"qc vs ORT int8 {ratio('o8', 'q'):.2f}x, vs ORT fp32 {ratio('o32', 'q'):.2f}x\n"
               f"  2 threads: qc int8 {q2:.2f} ms | ORT int8 QDQ {o8x2:.2f} ms | ORT fp32 {o32x2:.2f} ms | "
-              f"qc vs ORT int8 {o8x2 / q2:.2f}x, vs ORT fp32 {o32x2 / q2:.2f}x\n"
-              f"  qc 2 threads vs 1: {q / q2:.2f}x", flush=True)
+              f"qc vs ORT int8 {ratio('o8x2', 'q2'):.2f}x, vs ORT fp32 {ratio('o32x2', 'q2'):.2f}x\n"
+              f"  qc 2 threads vs 1: {ratio('q', 'q2'):.2f}x (rounds: {per_round})", flush=True)
 
 if __name__ == "__main__":
     main()

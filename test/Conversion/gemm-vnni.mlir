@@ -1,25 +1,28 @@
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=vnni=true | FileCheck %s
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=vnni=true --qc-vnni-kernels | FileCheck %s --check-prefix=BODY
 // RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=sdot=true --qc-vnni-kernels | FileCheck %s --check-prefix=SDOT
+// RUN: qc-opt %s -split-input-file --convert-qc-to-linalg=vnni=true --qc-vnni-kernels=parallel=true | FileCheck %s --check-prefix=PAR
 
-// On AArch64 sdot (4 lanes, s8 x s8) there is no unsigned shift: the bias
-// keeps only the zero-point fold (channel 0: 1 + 3 * 21 = 64).
+// On AArch64 sdot (4 lanes, s8 x s8) there is no unsigned shift: weights
+// as they are, no row sums (channel 0's bias: 1 + 3 * 21 = 64).
 // SDOT: memref.global "private" constant @qc_vnni_bias : memref<20xi32> = dense<[64, -61,
 // SDOT-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<3x6xi8>, %arg1: memref<3x20xi32>)
-// SDOT-NOT: arith.xori
+// SDOT-NOT: vector.reduction
 // SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"({{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
 
 // N = 20: one full 16-column block and a masked partial one; K = 6: one
-// 4-byte group and a tail group (the row copy is zero-padded). Packed weights are
-// [1 pair of blocks][2 groups][2 blocks x 16 x 4]: the second block's
-// columns 16..19 (rows 13, 14, 15 and -128/127 of %w) follow the first
-// block's 16 columns within each group; bias'' = bias - (input_zp + 128) * sum(w).
-// Channel 0: 1 - (-3 + 128) * 21 = -2624; channel 1: 2 - 125 * (-21) = 2627.
-// CHECK: memref.global "private" constant @qc_vnni_weights : memref<1x2x128xi8> = dense<"0x01020304FFFEFDFC07070707000000000101010102020202030303030404040405050505060606060707070708080808090909090A0A0A0A0B0B0B0B0C0C0C0C0D0D0D0D0E0E0E0E0F0F0F0F807F807F00000000
-// CHECK: memref.global "private" constant @qc_vnni_bias : memref<32xi32> = dense<[-2624, 2627,
+// 4-byte group and a tail group (read with zero padding). Packed weights are
+// [1 pair of blocks][2 groups][2 blocks x 16 x 4], each byte w + 128 (w ^
+// 0x80: vpdpbusd's unsigned operand): the second block's columns 16..19
+// (rows 16, 17, 18 and -128/127 of %w) follow the first block's 16 columns
+// within each group, padding stays 0. bias' = bias - input_zp * sum(w), the
+// shift's correction is per row of A, at run time.
+// Channel 0: 1 + 3 * 21 = 64; channel 1: 2 + 3 * (-21) = -61.
+// CHECK: memref.global "private" constant @qc_vnni_weights : memref<1x2x128xi8> = dense<"0x818283847F7E7D7C87878787808080808181818182828282838383838484848485858585868686868787878788888888898989898A8A8A8A8B8B8B8B8C8C8C8C8D8D8D8D8E8E8E8E8F8F8F8F00FF00FF00000000
+// CHECK: memref.global "private" constant @qc_vnni_bias : memref<32xi32> = dense<[64, -61,
 // CHECK-LABEL: func.func private @qc_vnni_gemm(memref<3x6xi8>, memref<3x20xi32>)
 // CHECK-SAME: qc.vnni_bias = @qc_vnni_bias, qc.vnni_weights = @qc_vnni_weights
-// The kernel takes the input as it is (it shifts it to unsigned itself).
+// The kernel takes the input as it is.
 // CHECK-LABEL: func.func @gemm
 // CHECK-NOT: linalg.generic
 // CHECK: %[[A:.*]] = bufferization.to_buffer %arg0 read_only : tensor<3x6xi8> to memref<3x6xi8>
@@ -28,20 +31,28 @@
 // CHECK: %[[R:.*]] = bufferization.to_tensor %[[O]] restrict writable
 // CHECK: return %[[R]]
 
-// Three rows, fewer than a block of 8: one row at a time. Each 4-byte
-// group of A is broadcast and shifted to unsigned in the register (xor
-// 0x80 in every byte); the tail group past K = 6 is read with padding.
+// Three rows, fewer than a block of 8: one row at a time. First the row's
+// sum (vpdpbusd of bytes 1 and the row; K = 6 < 64: one masked load) times
+// -128, added to the bias; then each 4-byte group of A is broadcast, as it
+// is, as vpdpbusd's signed operand beside the shifted weights; the tail
+// group past K = 6 is read with padding.
 // BODY-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<3x6xi8>, %arg1: memref<3x20xi32>)
+// BODY-NOT: arith.xori
 // BODY: scf.for %{{.*}} = %c0 to %c3
-// BODY: vector.load %{{.*}} : memref<32xi32>, vector<16xi32>
+// BODY: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
+// BODY: %[[ROW:.*]] = vector.maskedload %arg0
+// BODY: %[[SUM:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[ONES]], %[[ROW]])
+// BODY: %[[TOTAL:.*]] = vector.reduction <add>, %[[SUM]]
+// BODY: %[[CORR:.*]] = arith.muli %[[TOTAL]], %c-128_i32 : i32
+// BODY: %[[BIAS:.*]] = vector.load %{{.*}} : memref<32xi32>, vector<16xi32>
+// BODY: %[[SPLAT:.*]] = vector.broadcast %[[CORR]] : i32 to vector<16xi32>
+// BODY: arith.addi %[[BIAS]], %[[SPLAT]] : vector<16xi32>
 // BODY: scf.for
-// BODY: vector.load %{{.*}} : memref<1x2x128xi8>, vector<64xi8>
+// BODY: %[[W:.*]] = vector.load %{{.*}} : memref<1x2x128xi8>, vector<64xi8>
 // BODY: vector.load %arg0{{.*}} : memref<3x6xi8>, vector<4xi8>
-// BODY: %[[FLIP:.*]] = arith.constant dense<-2139062144> : vector<16xi32>
-// BODY: arith.xori %{{.*}}, %[[FLIP]] : vector<16xi32>
-// BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// BODY: %[[A:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[W]], %[[A]])
 // BODY: vector.transfer_read %arg0
-// BODY: arith.xori %{{.*}}, %{{.*}} : vector<16xi32>
 // BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // BODY: vector.store
 // BODY: vector.maskedstore %arg1
@@ -77,4 +88,35 @@ func.func @gemm_requant(%x: tensor<2x8xi8>) -> tensor<2x3xi8> {
   %0 = qc.gemm %x, %w, %b {input_zp = 4 : i32, weight_zp = 0 : i32} : (tensor<2x8xi8>, tensor<3x8xi8>, tensor<3xi32>) -> tensor<2x3xi32>
   %1 = qc.requantize %0 {axis = 1 : i64, input_zp = 2 : i32, max = 120 : i32, min = -100 : i32, multiplier = array<i32: 1073741824, 1500000000, 2000000000>, output_zp = -5 : i32, shift = array<i32: 33, 36, 40>} : tensor<2x3xi32> -> tensor<2x3xi8>
   return %1 : tensor<2x3xi8>
+}
+
+// -----
+
+// 17 rows: two blocks of 8 and one single row; N = 40: one group of two
+// 16-column blocks and an 8-column tail block. With threads: the 16 rows'
+// sums (-128 x each) go to a buffer in one parallel loop over the row
+// blocks; then, per band of rows (here one: 16 rows x 6 bytes), the column
+// groups and the band's row blocks are one 2-D parallel loop, whose last
+// group index runs the tail block; the single row follows.
+// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<17x6xi8>, %arg1: memref<17x40xi32>)
+// PAR: %[[SUMS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16xi32>
+// PAR: scf.parallel (%[[M:.*]]) = (%c0) to (%c16) step (%c8)
+// PAR: vector.reduction <add>
+// PAR: memref.store %{{.*}}, %[[SUMS]]
+// PAR: scf.for %[[BAND:.*]] = %{{.*}} to %{{.*}} step %c16
+// PAR: %[[END:.*]] = arith.minui
+// PAR: scf.parallel (%[[G:.*]], %[[R:.*]]) = (%{{.*}}, %[[BAND]]) to (%c4, %[[END]]) step (%c2, %c8
+// PAR: memref.load %[[SUMS]]
+// PAR: %[[WHOLE:.*]] = arith.cmpi ult, %[[G]], %c2
+// PAR: scf.if %[[WHOLE]]
+// PAR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PAR: } else {
+// PAR: vector.maskedstore %arg1
+// PAR: memref.dealloc %[[SUMS]]
+// PAR: scf.for %{{.*}} = %c16{{.*}} to %c17
+func.func @gemm_rows(%x: tensor<17x6xi8>) -> tensor<17x40xi32> {
+  %w = arith.constant dense<3> : tensor<40x6xi8>
+  %b = arith.constant dense<1> : tensor<40xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<17x6xi8>, tensor<40x6xi8>, tensor<40xi32>) -> tensor<17x40xi32>
+  return %0 : tensor<17x40xi32>
 }

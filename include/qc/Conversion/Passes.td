@@ -26,11 +26,12 @@ def ConvertQCToLinalg : Pass<"convert-qc-to-linalg", "::mlir::ModuleOp"> {
 
     With `vnni`, an integer `qc.gemm` instead calls a generated kernel that
     runs on AVX-512 VNNI `vpdpbusd` (lib/Conversion/QCToLinalg/GemmVNNI.cpp):
-    weights packed at compile time, accumulators in registers, the input
-    shifted to unsigned with the correction folded into the bias; the int32
-    results are identical. Group-1 int8 convs use it through im2col, except
-    1x1 stride-1 unpadded ones, which get their own kernel on NCHW rows
-    (PointwiseVNNI.cpp). With `sdot`, the same gemm kernel on AArch64 `sdot`
+    weights packed at compile time (shifted to unsigned, vpdpbusd's unsigned
+    operand), accumulators in registers, -128 x each row's sum of the input
+    added at run time; the int32 results are identical. Group-1 int8 convs
+    get their own kernels: on NCHW rows for 1x1 stride-1 unpadded ones
+    (PointwiseVNNI.cpp), on stride phases of the input for the others
+    (DirectConvVNNI.cpp). With `sdot`, the same gemm kernel on AArch64 `sdot`
     (4 lanes, signed x signed, no shift). With either, an int8 depthwise
     conv of column stride 1 or 2 becomes a vector kernel along output rows
     (DepthwiseKernel.cpp: taps unrolled, accumulators in registers). Each
@@ -80,12 +81,13 @@ def QCVNNIKernels : Pass<"qc-vnni-kernels", "::mlir::ModuleOp"> {
     stride-1 unpadded 1x1 conv): vectors along the pixels of the NCHW rows,
     4 input channels interleaved per pixel by shuffles, so neither input nor
     output is transposed (PointwiseVNNI.cpp). With `parallel`, the gemm's
-    loop over blocks of rows and the 1x1 kernel's loop over pixel groups are
-    `scf.parallel` (threads share them out; see `qc-parallel-loops`).
+    row sums, its loop over column groups and row blocks and the 1x1
+    kernel's loop over pixel groups are `scf.parallel` (threads share them
+    out; see `qc-parallel-loops`).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", "false",
-           "Make the loop over row blocks an scf.parallel">
+           "Make the kernels' outer loops scf.parallel">
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",

@@ -2,12 +2,13 @@
 //
 // The kernel, for each row m and each group of NV 16-column blocks, keeps NV
 // accumulators in zmm registers across the whole reduction:
-//   acc[v] = bias''[block v]
-//   for k4: a = broadcast(A[m][4k4 .. 4k4+3] as i32) ^ 0x80808080
-//           acc[v] = vpdpbusd(acc[v], a, Wp[group][k4][v])   (u8 x s8; the
-//               group's blocks side by side per step: one weight stream)
+//   acc[v] = bias'[block v] - 128 sum(A[m])
+//   for k4: a = broadcast(A[m][4k4 .. 4k4+3] as i32)
+//           acc[v] = vpdpbusd(acc[v], Wp[group][k4][v], a)   (u8 x s8: the
+//               weights stored shifted, w + 128; the group's blocks side by
+//               side per step: one weight stream)
 //   store acc[v] (masked for a last partial block)
-// sum (x + 128) w + bias - 128 sum w = sum x w + bias: the same int32
+// sum (w + 128) x + bias - 128 sum x = sum x w + bias: the same int32
 // (wrapping) result as the generic lowering, bit for bit.
 //
 //===----------------------------------------------------------------------===//
@@ -183,13 +184,12 @@ Value qc::loadLanes(OpBuilder &b, Location loc, VectorType ty, Value mem,
 
 namespace {
 // 8 rows x 2 column blocks of accumulators: per 4-deep step 2 weight loads
-// (the panel streams from L2) and 8 broadcasts feed 16 vpdpbusd; 4 x 4
-// streamed twice the weight bytes per step and ran 12% slower.
+// and 8 broadcasts feed 16 vpdpbusd; 4 x 4 streamed twice the weight bytes
+// per step and ran 12% slower.
 constexpr int64_t kLanes = 16, kGroup = 4, kNV = 2, kMR = 8, kSingleNV = 8;
-// Column panels of at most this many weight bytes: every row block sweeps a
-// panel that stays in L2 (1 MiB here) rather than all of N (1024^3: 1 MiB,
-// evicted by its own sweep; 855 vs 834 GOPS, 256 KiB panels 835).
-constexpr int64_t kPanelBytes = 512 * 1024;
+// Bands of row blocks of about this many bytes of A: a band stays in L2
+// (1 MiB here) while every column group passes over it.
+constexpr int64_t kBandBytes = 256 * 1024;
 
 struct Kernel {
   OpBuilder &b;
@@ -222,7 +222,9 @@ struct Kernel {
     return {g, k4, arith::MulIOp::create(b, loc, i, idx(lanes * kGroup))};
   }
 
-  /// Broadcast of A[m][k .. k+3] (for vpdpbusd shifted to unsigned here).
+  /// Broadcast of A[m][k .. k+3]: vpdpbusd's signed operand (the weights are
+  /// the unsigned one, so A needs no shift: an xor per broadcast took a
+  /// vector pipe beside the dot products, 3% of a C model of the loop).
   Value broadcastA(Value m, Value k, bool tail) {
     auto v4 = VectorType::get({kGroup}, b.getI8Type());
     Value bytes;
@@ -236,19 +238,44 @@ struct Kernel {
     Value word = vector::BitCastOp::create(
         b, loc, VectorType::get({1}, b.getI32Type()), bytes);
     Value s = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
-    Value v = vector::BroadcastOp::create(
+    return vector::BroadcastOp::create(
         b, loc, VectorType::get({lanes}, b.getI32Type()), s);
-    // vpdpbusd: shifted to unsigned (x ^ 0x80 in each byte) in the
-    // register, a vector op beside the dot products; a copy of each row
-    // block shifted in memory (or one pass over A) cost up to 9% (K = 4096:
-    // the copy's reads from memory stall the row block's start).
-    if (!sdot)
-      v = arith::XOrIOp::create(
-          b, loc, v,
-          arith::ConstantOp::create(
-              b, loc, DenseElementsAttr::get(cast<VectorType>(v.getType()),
-                                             b.getI32IntegerAttr(int32_t(0x80808080)))));
-    return v;
+  }
+
+  /// -128 x the sum of row m + r of A, r < rows: the correction of the
+  /// weights' shift. One loop over the rows' 64-byte pieces, each row's sum
+  /// in its own register (vpdpbusd of bytes 1).
+  SmallVector<Value> rowCorrections(Value m, int64_t rows) {
+    auto v16 = VectorType::get({kLanes}, b.getI32Type());
+    auto v64 = VectorType::get({kLanes * kGroup}, b.getI8Type());
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(v64, b.getI8IntegerAttr(1)));
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(v16, b.getI32IntegerAttr(0)));
+    int64_t full = K / 64 * 64;
+    auto rowAt = [&](int64_t r) { return arith::AddIOp::create(b, loc, m, idx(r)); };
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), idx(full), idx(64), SmallVector<Value>(rows, zero),
+        [&](OpBuilder &, Location, Value k, ValueRange sums) {
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < rows; ++r)
+            next.push_back(dpbusd(b, loc, sums[r], ones,
+                                  vector::LoadOp::create(b, loc, v64, a,
+                                                         ValueRange{rowAt(r), k})));
+          scf::YieldOp::create(b, loc, next);
+        });
+    SmallVector<Value> corr;
+    for (int64_t r = 0; r < rows; ++r) {
+      Value sum = loop.getResult(r);
+      if (full < K)
+        sum = dpbusd(b, loc, sum, ones,
+                     loadLanes(b, loc, v64, a, ValueRange{rowAt(r), idx(full)},
+                               K - full));
+      sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum);
+      corr.push_back(arith::MulIOp::create(
+          b, loc, sum, arith::ConstantIntOp::create(b, loc, b.getI32Type(), -128)));
+    }
+    return corr;
   }
 
   /// One 4-deep reduction step for `rows` rows from m and `nv` blocks from
@@ -276,23 +303,30 @@ struct Kernel {
                            b, loc, v16,
                            b.getStringAttr(sdot ? "llvm.aarch64.neon.sdot.v4i32.v16i8"
                                                 : "llvm.x86.avx512.vpdpbusd.512"),
-                           ValueRange{accs[r * nv + i], av[r], wv[i]})
+                           ValueRange{accs[r * nv + i], wv[i], av[r]})
                            .getResult(0));
     return next;
   }
 
   /// Rows [m, m + rows), columns [16 blk0, 16 (blk0 + nv)); `lastCols` < 16
-  /// masks the last block's stores.
-  void chunk(Value m, int64_t rows, Value blk0, int64_t nv, int64_t lastCols) {
+  /// masks the last block's stores; `corr` the rows' shift corrections
+  /// (none for sdot).
+  void chunk(Value m, int64_t rows, Value blk0, int64_t nv, int64_t lastCols,
+             ArrayRef<Value> corr) {
     auto v16 = VectorType::get({lanes}, b.getI32Type());
     SmallVector<Value> cols, init;
     for (int64_t i = 0; i < nv; ++i)
       cols.push_back(arith::MulIOp::create(
           b, loc, arith::AddIOp::create(b, loc, blk0, idx(i)), idx(lanes)));
-    for (int64_t r = 0; r < rows; ++r)
+    SmallVector<Value> biasV;
+    for (int64_t i = 0; i < nv; ++i)
+      biasV.push_back(vector::LoadOp::create(b, loc, v16, bias, ValueRange{cols[i]}));
+    for (int64_t r = 0; r < rows; ++r) {
+      Value c = corr.empty() ? Value()
+                             : vector::BroadcastOp::create(b, loc, v16, corr[r]);
       for (int64_t i = 0; i < nv; ++i)
-        init.push_back(
-            vector::LoadOp::create(b, loc, v16, bias, ValueRange{cols[i]}));
+        init.push_back(c ? arith::AddIOp::create(b, loc, biasV[i], c) : biasV[i]);
+    }
     auto loop = scf::ForOp::create(
         b, loc, idx(0), idx(K4full), idx(1), init,
         [&](OpBuilder &, Location, Value k4, ValueRange accs) {
@@ -315,67 +349,138 @@ struct Kernel {
 
   /// Column blocks [lo, hi) of rows [m, m + rows), nv at a time (hi - lo a
   /// multiple of nv).
-  void groups(Value m, int64_t rows, int64_t nv, Value lo, Value hi) {
+  void groups(Value m, int64_t rows, int64_t nv, Value lo, Value hi,
+              ArrayRef<Value> corr) {
     if (getConstantIntValue(lo) == getConstantIntValue(hi))
       return;
     scf::ForOp::create(b, loc, lo, hi, idx(nv), ValueRange{},
                        [&](OpBuilder &, Location, Value blk, ValueRange) {
-                         chunk(m, rows, blk, nv, lanes);
+                         chunk(m, rows, blk, nv, lanes, corr);
                          scf::YieldOp::create(b, loc);
                        });
   }
 
   /// The column blocks past the last whole group of nv, the last one maybe
   /// partial.
-  void tails(Value m, int64_t rows, int64_t nv) {
+  void tails(Value m, int64_t rows, int64_t nv, ArrayRef<Value> corr) {
     int64_t full = N / lanes, rest = full % nv, partial = N % lanes;
     if (rest)
-      chunk(m, rows, idx(full - rest), rest, lanes);
+      chunk(m, rows, idx(full - rest), rest, lanes, corr);
     if (partial)
-      chunk(m, rows, idx(full), 1, partial);
+      chunk(m, rows, idx(full), 1, partial, corr);
   }
 
-  /// `f(m)` for each block of kMR rows: an scf.parallel with `parallel`.
-  void rowBlocks(int64_t mFull, bool parallel, function_ref<void(Value)> f) {
+  /// `f(ivs)` over the loop nest lo..hi by step: one scf.parallel with
+  /// `parallel` (qc-parallel-loops keeps the leading dims that give the
+  /// threads enough shares), else nested scf.for.
+  void forEach(ArrayRef<Value> lo, ArrayRef<Value> hi, ArrayRef<int64_t> step,
+               bool parallel, function_ref<void(ValueRange)> f) {
+    SmallVector<Value> steps;
+    for (int64_t s : step)
+      steps.push_back(idx(s));
     if (parallel) {
-      scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{idx(mFull)},
-                              ValueRange{idx(kMR)},
-                              [&](OpBuilder &, Location, ValueRange m) { f(m[0]); });
+      scf::ParallelOp::create(b, loc, lo, hi, steps,
+                              [&](OpBuilder &, Location, ValueRange iv) { f(iv); });
       return;
     }
-    scf::ForOp::create(b, loc, idx(0), idx(mFull), idx(kMR), ValueRange{},
-                       [&](OpBuilder &, Location, Value m, ValueRange) {
-                         f(m);
-                         scf::YieldOp::create(b, loc);
-                       });
+    SmallVector<Value> ivs;
+    std::function<void(size_t)> nest = [&](size_t d) {
+      if (d == lo.size())
+        return f(ivs);
+      scf::ForOp::create(b, loc, lo[d], hi[d], steps[d], ValueRange{},
+                         [&](OpBuilder &, Location, Value iv, ValueRange) {
+                           ivs.push_back(iv);
+                           nest(d + 1);
+                           ivs.pop_back();
+                           scf::YieldOp::create(b, loc);
+                         });
+    };
+    nest(0);
   }
 
   /// The kernel: rows in blocks of kMR (each weight load feeds kMR rows),
   /// then the remaining rows one at a time, kSingleNV column blocks at once
   /// (independent accumulators hide vpdpbusd's latency; a single row is
-  /// bound by loading the weights). The full row blocks sweep the columns
-  /// in panels of at most kPanelBytes of weights, one loop over the row
-  /// blocks (parallel) per panel. Measured no faster: 4 x 4, 6 x 4, 12 x 2
-  /// accumulator tiles, 2 or 4 reduction steps per loop iteration.
+  /// bound by loading the weights). The row blocks go in bands of about
+  /// kBandBytes of A (held in L2); in a band, each group of kNV column
+  /// blocks serves every row block of the band while its weights (K x 32
+  /// bytes) are in L1, groups and row blocks shared out to the threads.
+  /// The row sums of the weights' shift come first, from one pass over A.
+  /// Measured no faster: 4 x 4, 6 x 4, 12 x 2 accumulator tiles, 2 or 4
+  /// reduction steps per loop iteration, the row blocks sweeping 512 KiB
+  /// column panels (the previous order: 0-4% slower, 256^3 and 1024^3),
+  /// bands of 64, 128, 512 or 1024 KiB.
   void body(int64_t M, bool parallel) {
     int64_t mFull = M / kMR * kMR;
     int64_t full = N / lanes / kNV * kNV;
-    int64_t panel = std::max<int64_t>(kNV, kPanelBytes / (K * lanes) / kNV * kNV);
-    // At least one pass when there is no whole group: it runs the tails.
-    for (int64_t lo = 0; mFull && lo < std::max<int64_t>(full, 1); lo += panel) {
-      int64_t hi = std::min(lo + panel, full);
-      rowBlocks(mFull, parallel, [&](Value m) {
-        groups(m, kMR, kNV, idx(lo), idx(hi));
-        if (hi == full)
-          tails(m, kMR, kNV);
-      });
+    bool tail = full * lanes < N;
+    Type i32 = b.getI32Type();
+    Value corrBuf;
+    auto rowCorr = [&](Value m) {
+      SmallVector<Value> corr;
+      for (int64_t r = 0; corrBuf && r < kMR; ++r)
+        corr.push_back(memref::LoadOp::create(
+            b, loc, corrBuf, ValueRange{arith::AddIOp::create(b, loc, m, idx(r))}));
+      return corr;
+    };
+    if (mFull && !sdot) {
+      corrBuf = memref::AllocOp::create(b, loc, MemRefType::get({mFull}, i32),
+                                        b.getI64IntegerAttr(64));
+      forEach({idx(0)}, {idx(mFull)}, {kMR}, parallel, [&](ValueRange iv) {
+                Value m = iv[0];
+                SmallVector<Value> corr = rowCorrections(m, kMR);
+                for (int64_t r = 0; r < kMR; ++r)
+                  memref::StoreOp::create(
+                      b, loc, corr[r], corrBuf,
+                      ValueRange{arith::AddIOp::create(b, loc, m, idx(r))});
+              });
     }
+    int64_t band = std::min(mFull, std::max(kMR, kBandBytes / K / kMR * kMR));
+    // The tails (blocks past the last whole group) as one more group.
+    int64_t groupsEnd = full + (tail ? kNV : 0);
+    if (mFull)
+      scf::ForOp::create(
+          b, loc, idx(0), idx(mFull), idx(band), ValueRange{},
+          [&](OpBuilder &, Location, Value s, ValueRange) {
+            Value end = arith::MinUIOp::create(
+                b, loc, arith::AddIOp::create(b, loc, s, idx(band)), idx(mFull));
+            forEach({idx(0), s}, {idx(groupsEnd), end}, {kNV, kMR}, parallel,
+                    [&](ValueRange iv) {
+                      Value g = iv[0], m = iv[1];
+                      SmallVector<Value> corr = rowCorr(m);
+                      if (!tail || !full) {
+                        if (full)
+                          chunk(m, kMR, g, kNV, lanes, corr);
+                        else
+                          tails(m, kMR, kNV, corr);
+                        return;
+                      }
+                      Value whole = arith::CmpIOp::create(
+                          b, loc, arith::CmpIPredicate::ult, g, idx(full));
+                      scf::IfOp::create(
+                          b, loc, whole,
+                          [&](OpBuilder &, Location) {
+                            chunk(m, kMR, g, kNV, lanes, corr);
+                            scf::YieldOp::create(b, loc);
+                          },
+                          [&](OpBuilder &, Location) {
+                            tails(m, kMR, kNV, corr);
+                            scf::YieldOp::create(b, loc);
+                          });
+                    });
+            scf::YieldOp::create(b, loc);
+          });
+    if (corrBuf)
+      memref::DeallocOp::create(b, loc, corrBuf);
     if (mFull < M)
       scf::ForOp::create(b, loc, idx(mFull), idx(M), idx(1), ValueRange{},
                          [&](OpBuilder &, Location, Value m, ValueRange) {
+                           SmallVector<Value> corr;
+                           if (!sdot)
+                             corr = rowCorrections(m, 1);
                            groups(m, 1, kSingleNV, idx(0),
-                                  idx(N / lanes / kSingleNV * kSingleNV));
-                           tails(m, 1, kSingleNV);
+                                  idx(N / lanes / kSingleNV * kSingleNV), corr);
+                           tails(m, 1, kSingleNV, corr);
                            scf::YieldOp::create(b, loc);
                          });
   }
@@ -391,25 +496,24 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
   int64_t M = inTy.getDimSize(0), K = inTy.getDimSize(1);
   int64_t N = static_cast<int64_t>(bias.size());
   int64_t NB = (N + kLanes - 1) / kLanes, K4 = (K + kGroup - 1) / kGroup;
-  // Packed weights and the bias with the unsigned shift's correction.
+  // Packed weights (shifted to unsigned for vpdpbusd) and the bias.
   int64_t NG = (NB + kNV - 1) / kNV;
   SmallVector<int8_t> packed(NG * K4 * kNV * kLanes * kGroup, 0);
   SmallVector<int32_t> biasP(NB * kLanes, 0);
   for (int64_t n = 0; n < N; ++n) {
-    int64_t sum = 0;
     for (int64_t k = 0; k < K; ++k) {
       int64_t v = w[n * K + k];
-      sum += v;
       int64_t blk = n / kLanes;
+      // vpdpbusd's unsigned operand: w + 128 (w ^ 0x80 as a byte).
       packed[((((blk / kNV) * K4 + k / kGroup) * kNV + blk % kNV) * kLanes +
-              n % kLanes) * kGroup + k % kGroup] = static_cast<int8_t>(v);
+              n % kLanes) * kGroup + k % kGroup] =
+          static_cast<int8_t>(sdot ? v : v ^ 0x80);
     }
-    // A fused requantize's input zero point folds into the bias too.
-    int64_t nb = bias[n] - (sdot ? 0 : 128 * sum) -
-                 (requant ? requant.getInputZp() : 0);
+    // A fused requantize's input zero point folds into the bias.
+    int64_t nb = bias[n] - (requant ? requant.getInputZp() : 0);
     if (nb < INT32_MIN || nb > INT32_MAX)
       return anchor->emitError() << "bias of channel " << n
-                                 << " overflows int32 after the unsigned shift";
+                                 << " overflows int32 with the input zero point";
     biasP[n] = static_cast<int32_t>(nb);
   }
 
