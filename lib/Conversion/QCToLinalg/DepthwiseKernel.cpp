@@ -7,16 +7,16 @@
 //     x = the 16 inputs of the tap (stride 2: 32 loaded, even lanes kept)
 //     acc += sext(x) * w[c][kh][kw]
 //   store requantize(acc) (int8), or acc
-// Loads past the row end are masked (transfer ops); the last partial block
-// of a row stores only its lanes (storeLanes). A padded conv first copies
-// the channel's plane into a buffer bordered with the zero point (in L1 for
-// the taps; freed at the end of the iteration by buffer deallocation)
-// rather than padding the whole tensor before the kernel (a memset and a
-// copy, written to memory and read back; MobileNetV2 9% faster). The
-// generic lowering sweeps an int32 plane per tap and requantizes in a
-// separate pass; this keeps the
-// accumulators in registers. Same wrapping int32 sums, same requantize: the
-// outputs are identical.
+// The last partial block of a row stores only its lanes (storeLanes). A
+// padded conv first copies the channel's plane into a buffer bordered with
+// the zero point, its rows with slack past the end so every tap is a plain
+// load (in L1 for the taps; freed at the end of the iteration by buffer
+// deallocation), rather than padding the whole tensor before the kernel (a
+// memset and a copy, written to memory and read back; MobileNetV2 9%
+// faster); an unpadded conv's loads past the row end are masked (transfer
+// ops). The generic lowering sweeps an int32 plane per tap and requantizes
+// in a separate pass; this keeps the accumulators in registers. Same
+// wrapping int32 sums, same requantize: the outputs are identical.
 //
 //===----------------------------------------------------------------------===//
 #include "GemmVNNI.h"

@@ -448,13 +448,10 @@ struct Kernel {
                     [&](ValueRange iv) {
                       Value g = iv[0], m = iv[1];
                       SmallVector<Value> corr = rowCorr(m);
-                      if (!tail || !full) {
-                        if (full)
-                          chunk(m, kMR, g, kNV, lanes, corr);
-                        else
-                          tails(m, kMR, kNV, corr);
-                        return;
-                      }
+                      if (!tail)
+                        return chunk(m, kMR, g, kNV, lanes, corr);
+                      if (!full)
+                        return tails(m, kMR, kNV, corr);
                       Value whole = arith::CmpIOp::create(
                           b, loc, arith::CmpIPredicate::ult, g, idx(full));
                       scf::IfOp::create(
