@@ -12,13 +12,13 @@
 
 // N = 20: one full 16-column block and a masked partial one; K = 6: one
 // 4-byte group and a tail group (read with zero padding). Packed weights are
-// [1 pair of blocks][2 groups][2 blocks x 16 x 4], each byte w + 128 (w ^
+// [1 group of 4 blocks][2 steps][4 blocks x 16 x 4], each byte w + 128 (w ^
 // 0x80: vpdpbusd's unsigned operand): the second block's columns 16..19
 // (rows 16, 17, 18 and -128/127 of %w) follow the first block's 16 columns
-// within each group, padding stays 0. bias' = bias - input_zp * sum(w), the
+// within each step, padding stays 0. bias' = bias - input_zp * sum(w), the
 // shift's correction is per row of A, at run time.
 // Channel 0: 1 + 3 * 21 = 64; channel 1: 2 + 3 * (-21) = -61.
-// CHECK: memref.global "private" constant @qc_vnni_weights : memref<1x2x128xi8> = dense<"0x818283847F7E7D7C87878787808080808181818182828282838383838484848485858585868686868787878788888888898989898A8A8A8A8B8B8B8B8C8C8C8C8D8D8D8D8E8E8E8E8F8F8F8F00FF00FF00000000
+// CHECK: memref.global "private" constant @qc_vnni_weights : memref<1x2x256xi8> = dense<"0x818283847F7E7D7C87878787808080808181818182828282838383838484848485858585868686868787878788888888898989898A8A8A8A8B8B8B8B8C8C8C8C8D8D8D8D8E8E8E8E8F8F8F8F00FF00FF00000000
 // CHECK: memref.global "private" constant @qc_vnni_bias : memref<32xi32> = dense<[64, -61,
 // CHECK-LABEL: func.func private @qc_vnni_gemm(memref<3x6xi8>, memref<3x20xi32>)
 // CHECK-SAME: qc.vnni_bias = @qc_vnni_bias, qc.vnni_weights = @qc_vnni_weights
@@ -31,24 +31,25 @@
 // CHECK: %[[R:.*]] = bufferization.to_tensor %[[O]] restrict writable
 // CHECK: return %[[R]]
 
-// Three rows, fewer than a block of 8: one row at a time. First the row's
-// sum (vpdpbusd of bytes 1 and the row; K = 6 < 64: one masked load) times
-// -128, added to the bias; then each 4-byte group of A is broadcast, as it
-// is, as vpdpbusd's signed operand beside the shifted weights; the tail
-// group past K = 6 is read with padding.
+// Three rows, fewer than a block of 6: one 3-row tile. First the rows'
+// sums (vpdpbusd of bytes 1 and each row; K = 6 < 64: one masked load per
+// row) times -128, added to the bias; then each 4-byte group of A is
+// broadcast, as it is, as vpdpbusd's signed operand beside the shifted
+// weights, two groups per iteration; the tail group past K = 6 is read with
+// padding.
 // BODY-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<3x6xi8>, %arg1: memref<3x20xi32>)
 // BODY-NOT: arith.xori
-// BODY: scf.for %{{.*}} = %c0 to %c3
 // BODY: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
 // BODY: %[[ROW:.*]] = vector.maskedload %arg0
 // BODY: %[[SUM:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[ONES]], %[[ROW]])
 // BODY: %[[TOTAL:.*]] = vector.reduction <add>, %[[SUM]]
 // BODY: %[[CORR:.*]] = arith.muli %[[TOTAL]], %c-128_i32 : i32
+// BODY-COUNT-2: vector.maskedload %arg0
 // BODY: %[[BIAS:.*]] = vector.load %{{.*}} : memref<32xi32>, vector<16xi32>
 // BODY: %[[SPLAT:.*]] = vector.broadcast %[[CORR]] : i32 to vector<16xi32>
 // BODY: arith.addi %[[BIAS]], %[[SPLAT]] : vector<16xi32>
 // BODY: scf.for
-// BODY: %[[W:.*]] = vector.load %{{.*}} : memref<1x2x128xi8>, vector<64xi8>
+// BODY: %[[W:.*]] = vector.load %{{.*}} : memref<1x2x256xi8>, vector<64xi8>
 // BODY: vector.load %arg0{{.*}} : memref<3x6xi8>, vector<4xi8>
 // BODY: %[[A:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
 // BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[W]], %[[A]])
@@ -92,31 +93,51 @@ func.func @gemm_requant(%x: tensor<2x8xi8>) -> tensor<2x3xi8> {
 
 // -----
 
-// 17 rows: two blocks of 8 and one single row; N = 40: one group of two
-// 16-column blocks and an 8-column tail block. With threads: the 16 rows'
-// sums (-128 x each) go to a buffer in one parallel loop over the row
-// blocks; then, per band of rows (here one: 16 rows x 6 bytes), the column
+// 19 rows: three blocks of 6 and one single row; N = 72: one group of four
+// 16-column blocks and an 8-column tail block. With threads, per band of
+// rows (here one: 18 rows x 6 bytes): the band's row sums (-128 x each) go
+// to a buffer in one parallel loop over its row blocks, then the column
 // groups and the band's row blocks are one 2-D parallel loop, whose last
 // group index runs the tail block; the single row follows.
-// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<17x6xi8>, %arg1: memref<17x40xi32>)
-// PAR: %[[SUMS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16xi32>
-// PAR: scf.parallel (%[[M:.*]]) = (%c0) to (%c16) step (%c8)
+// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<19x6xi8>, %arg1: memref<19x72xi32>)
+// PAR: %[[SUMS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<18xi32>
+// PAR: scf.for %[[BAND:.*]] = %{{.*}} to %{{.*}} step %c18
+// PAR: %[[END:.*]] = arith.minui
+// PAR: scf.parallel (%[[M:.*]]) = (%[[BAND]]) to (%[[END]]) step (%c6
 // PAR: vector.reduction <add>
 // PAR: memref.store %{{.*}}, %[[SUMS]]
-// PAR: scf.for %[[BAND:.*]] = %{{.*}} to %{{.*}} step %c16
-// PAR: %[[END:.*]] = arith.minui
-// PAR: scf.parallel (%[[G:.*]], %[[R:.*]]) = (%{{.*}}, %[[BAND]]) to (%c4, %[[END]]) step (%c2, %c8
+// PAR: scf.parallel (%[[G:.*]], %[[R:.*]]) = (%{{.*}}, %[[BAND]]) to (%c8, %[[END]]) step (%c4{{.*}}, %c6
 // PAR: memref.load %[[SUMS]]
-// PAR: %[[WHOLE:.*]] = arith.cmpi ult, %[[G]], %c2
+// PAR: %[[WHOLE:.*]] = arith.cmpi ult, %[[G]], %c4
 // PAR: scf.if %[[WHOLE]]
 // PAR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // PAR: } else {
 // PAR: vector.maskedstore %arg1
 // PAR: memref.dealloc %[[SUMS]]
-// PAR: scf.for %{{.*}} = %c16{{.*}} to %c17
-func.func @gemm_rows(%x: tensor<17x6xi8>) -> tensor<17x40xi32> {
-  %w = arith.constant dense<3> : tensor<40x6xi8>
-  %b = arith.constant dense<1> : tensor<40xi32>
-  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<17x6xi8>, tensor<40x6xi8>, tensor<40xi32>) -> tensor<17x40xi32>
-  return %0 : tensor<17x40xi32>
+// PAR: vector.reduction <add>
+// PAR: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PAR: vector.maskedstore %arg1
+// PAR-NOT: scf.parallel
+// PAR: return
+func.func @gemm_rows(%x: tensor<19x6xi8>) -> tensor<19x72xi32> {
+  %w = arith.constant dense<3> : tensor<72x6xi8>
+  %b = arith.constant dense<1> : tensor<72xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<19x6xi8>, tensor<72x6xi8>, tensor<72xi32>) -> tensor<19x72xi32>
+  return %0 : tensor<19x72xi32>
+}
+
+// -----
+
+// 16 rows: two blocks of 6 and a 4-row tile; with threads the 4-row tile's
+// column groups are a parallel loop of their own (N = 128: two groups).
+// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<16x8xi8>, %arg1: memref<16x128xi32>)
+// PAR: memref.dealloc
+// PAR: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c8{{.*}}) step (%c4
+// PAR-COUNT-16: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PAR: scf.reduce
+func.func @gemm_rest(%x: tensor<16x8xi8>) -> tensor<16x128xi32> {
+  %w = arith.constant dense<3> : tensor<128x8xi8>
+  %b = arith.constant dense<1> : tensor<128xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<16x8xi8>, tensor<128x8xi8>, tensor<128xi32>) -> tensor<16x128xi32>
+  return %0 : tensor<16x128xi32>
 }

@@ -10,10 +10,11 @@
 namespace qc {
 
 /// An integer gemm on AVX-512 VNNI `vpdpbusd` (or, with `sdot`, on AArch64
-/// `sdot`: 4 lanes, signed input, no shift): weights (`w` [N][K], bias
-/// with the input zero point already folded in) packed at compile time as
-/// [N/16][K/4][16][4], the input shifted to unsigned (x + 128, a byte xor)
-/// with the shift's correction `-128 * sum(w)` folded into the bias.
+/// `sdot`: 4 lanes, s8 x s8, no shift): weights (`w` [N][K], bias with the
+/// input zero point already folded in) packed at compile time as
+/// [N/64][K/4][4 blocks][16][4], shifted to unsigned (w + 128, a byte xor:
+/// vpdpbusd's unsigned operand), the input as it is; the shift's correction,
+/// `-128 * sum(row of the input)`, computed at run time.
 /// The [M][N] int32 product `input` (tensor<MxKxi8>) x `w`^T + `bias`
 /// through the same kernel, built at `b`'s insertion point; `anchor` names
 /// errors and finds the module. With `requant` (a dyadic int8 qc.requantize
