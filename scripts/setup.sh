@@ -6,7 +6,8 @@ set -euo pipefail
 PKGS=(cmake ninja-build ccache g++ gcc libgtest-dev
       llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
       libomp-22-dev  # OpenMP runtime: compiled models share loops out to threads
-      python3-numpy python3-onnx)
+      python3-numpy python3-onnx
+      libopenblas0-pthread)  # numpy's BLAS for calibration: the reference libblas3 is 5x slower
 if [ "${1:-}" != --demo ]; then
   PKGS+=(clang-22 libclang-rt-22-dev libfuzzer-22-dev python3-pytest python3-matplotlib chromium
          python3-torch  # torch: only for the tutorial's training step (docs/tutorial.md)
