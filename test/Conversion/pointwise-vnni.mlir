@@ -18,19 +18,29 @@
 // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2, 3]] output_shape [1, 2, 4, 9] : tensor<2x36xi8> into tensor<1x2x4x9xi8>
 // CHECK-NOT: qc.requantize
 // Body: 36 pixels = one group of 2 whole blocks (plain loads and stores),
-// then a partial block of 4 pixels (masked loads and stores); 2 channel rows; 4 rows of 16
-// pixels interleaved per block; the 2 channels past C = 6 read row 5.
+// then a partial block of 4 pixels (masked loads and stores). Per group the
+// input is first interleaved once into a [C/4][blocks x 64] buffer (4 rows
+// of 16 pixels per block, shifted to unsigned; the 2 channels past C = 6
+// read row 5), then the 2 channel rows read it with plain loads; the buffer
+// is freed after the group.
 // BODY-LABEL: func.func private @qc_pw_conv
 // BODY: scf.for
+// BODY: %[[G:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x128xi8>
 // BODY-COUNT-4: vector.load %{{.*}} : memref<6x36xi8>, vector<16xi8>
 // BODY: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17,
 // BODY: arith.xori %{{.*}} : vector<64xi8>
+// BODY: vector.store %{{.*}}, %[[G]]{{.*}} : memref<2x128xi8>, vector<64xi8>
+// BODY: scf.for
+// BODY: vector.load %[[G]]{{.*}} : memref<2x128xi8>, vector<64xi8>
 // BODY-COUNT-4: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // BODY: arith.minsi
-// BODY: arith.shrsi %{{.*}} : vector<16xi64>
+// BODY: arith.shrsi %{{.*}} : vector<8xi64>
 // BODY: vector.store %{{.*}} : memref<2x36xi8>, vector<16xi8>
+// BODY: memref.dealloc %[[G]]
+// BODY: %[[T:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x64xi8>
 // BODY: vector.maskedload %{{.*}} : memref<6x36xi8>, vector<16xi1>, vector<16xi8> into vector<16xi8>
 // BODY: vector.maskedstore %{{.*}} : memref<2x36xi8>, vector<16xi1>, vector<16xi8>
+// BODY: memref.dealloc %[[T]]
 // PAR-LABEL: func.func private @qc_pw_conv
 // PAR: scf.parallel
 // SDOT-LABEL: func.func @pw

@@ -4,11 +4,11 @@
 // gemm kernel would need x transposed to [p][c] (im2col) and its [p][f]
 // result transposed back; this kernel vectorizes along pixels instead:
 //   for each group of NV blocks of 16 pixels (an scf.parallel):
+//     G[c4][i] = the 16 pixels of block i of rows 4c4 .. 4c4+3, interleaved
+//                to [16][4] bytes (shuffles), ^ 0x80 (u8)   (a buffer in L1)
 //     for each block of MR output channels f:
 //       acc[r][i] = bias''[f + r]
-//       for c4: xs[i] = the 16 pixels of block i of rows 4c4 .. 4c4+3,
-//                       interleaved to [16][4] bytes (shuffles), ^ 0x80 (u8)
-//               acc[r][i] = vpdpbusd(acc[r][i], xs[i],
+//       for c4: acc[r][i] = vpdpbusd(acc[r][i], G[c4][i],
 //                                    broadcast(w[f + r][4c4 .. 4c4+3]))  (one int32)
 //       out[f + r][block i] = requantize(acc[r][i])   (int8, NCHW)
 // with the unsigned shift's correction -128 sum(w) in the bias, as in the
@@ -41,6 +41,8 @@ struct Pointwise {
   Location loc;
   Value x, out, w, bias, requant;
   int64_t C, P;
+  /// The current pixel group's input, interleaved (pixelGroup).
+  Value group;
   int32_t zp = 0, lo = 0, hi = 0;
 
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -73,13 +75,15 @@ struct Pointwise {
     return arith::XOrIOp::create(b, loc, bytes, flip);
   }
 
-  /// One 4-deep step: accumulator r * nv + i is channel fs[r], block ps[i].
+  /// One 4-deep step: accumulator r * nv + i is channel fs[r], block ps[i]
+  /// (read interleaved from `group`).
   SmallVector<Value> step(Value k4, ArrayRef<Value> fs, ArrayRef<Value> ps,
-                          ValueRange accs, bool tailK, ArrayRef<int64_t> counts) {
+                          ValueRange accs) {
     Value k = arith::MulIOp::create(b, loc, k4, idx(4));
     SmallVector<Value> xs, ws, next;
     for (size_t i = 0; i < ps.size(); ++i)
-      xs.push_back(pixels(k, ps[i], tailK, counts[i]));
+      xs.push_back(vector::LoadOp::create(b, loc, vec(4 * kLanes, b.getI8Type()), group,
+                                          ValueRange{k4, idx(i * 4 * kLanes)}));
     // w[f][4k4 .. 4k4+3] (zero past C), broadcast.
     for (Value f : fs)
       ws.push_back(broadcastWord(b, loc, w, ValueRange{f, k}));
@@ -112,11 +116,11 @@ struct Pointwise {
     auto loop = scf::ForOp::create(
         b, loc, idx(0), idx(C / 4), idx(1), init,
         [&](OpBuilder &, Location, Value k4, ValueRange accs) {
-          scf::YieldOp::create(b, loc, step(k4, fs, ps, accs, false, counts));
+          scf::YieldOp::create(b, loc, step(k4, fs, ps, accs));
         });
     SmallVector<Value> accs(loop.getResults());
     if (C % 4)
-      accs = step(idx(C / 4), fs, ps, accs, true, counts);
+      accs = step(idx(C / 4), fs, ps, accs);
     for (int64_t r = 0; r < rows; ++r) {
       Value m, sh;
       if (requant) {
@@ -136,8 +140,33 @@ struct Pointwise {
     }
   }
 
-  /// Every channel block for the pixel blocks [p, p + 16 nv).
+  /// Every channel block for the pixel blocks [p, p + 16 nv), whose input
+  /// is first interleaved once into `group` [C/4][nv x 64] (in L1), not
+  /// again for every block of output channels (shuffles share a port with
+  /// vpdpbusd on Intel cores: MobileNetV2 11% faster on Emerald Rapids).
   void pixelGroup(Value p, int64_t F, int64_t nv, int64_t pEnd) {
+    int64_t C4 = (C + 3) / 4;
+    group = memref::AllocOp::create(
+        b, loc, MemRefType::get({C4, nv * 4 * kLanes}, b.getI8Type()),
+        b.getI64IntegerAttr(64));
+    auto fill = [&](Value k4, bool tailK) {
+      Value k = arith::MulIOp::create(b, loc, k4, idx(4));
+      for (int64_t i = 0; i < nv; ++i) {
+        int64_t count = kLanes;
+        if (pEnd >= 0)
+          count = std::min(kLanes, pEnd - *getConstantIntValue(p) - i * kLanes);
+        vector::StoreOp::create(
+            b, loc, pixels(k, arith::AddIOp::create(b, loc, p, idx(i * kLanes)), tailK, count),
+            group, ValueRange{k4, idx(i * 4 * kLanes)});
+      }
+    };
+    scf::ForOp::create(b, loc, idx(0), idx(C / 4), idx(1), ValueRange{},
+                       [&](OpBuilder &, Location, Value k4, ValueRange) {
+                         fill(k4, false);
+                         scf::YieldOp::create(b, loc);
+                       });
+    if (C % 4)
+      fill(idx(C / 4), true);
     int64_t fFull = F / kMR * kMR;
     if (fFull)
       scf::ForOp::create(b, loc, idx(0), idx(fFull), idx(kMR), ValueRange{},
@@ -147,6 +176,7 @@ struct Pointwise {
                          });
     if (fFull < F)
       chunk(idx(fFull), F - fFull, p, nv, pEnd);
+    memref::DeallocOp::create(b, loc, group);
   }
 
   /// Groups of kNV whole pixel blocks (an scf.parallel with `parallel`),
