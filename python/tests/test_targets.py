@@ -110,9 +110,10 @@ def test_concurrent_calls_are_reentrant(compiled):
 
 @pytest.mark.skipif(host_arch() != "x86-64" or bool(missing_features("x86-64-avx512vnni")),
                     reason="needs an AVX-512 VNNI host")
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(4))
 def test_conv_kernels_match_generic_loops(tmp_path, seed):
-    """Depthwise (stride 1 / 2 / 3, dilation, asymmetric pads), 1x1 convs,
+    """Depthwise (stride 1 / 2 / 3, dilation, asymmetric pads, 3x3 and 5x5,
+    rows of whole and partial blocks of 64 / 32 columns), 1x1 convs,
     direct convs (3x3 padded, 2x3 dilated with asymmetric pads, 3x3 and 1x1
     strided) and a gemm with odd channel and pixel counts: the VNNI build
     (depthwise, pointwise, direct conv and gemm kernels, masked and one-lane
@@ -124,7 +125,7 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
     c = int(rng.integers(3, 11))
     # 49 and 65 pixels end in a one-lane block (LLVM 22 miscompiled one-lane
     # masked i8 stores); 8 and 16 channels fill whole channel blocks.
-    f, h, w = [(8, 7, 7), (16, 5, 13), (11, 9, 23)][seed]
+    f, h, w = [(8, 7, 7), (16, 5, 13), (11, 9, 23), (8, 6, 70)][seed]
     h2, w2 = (h - 1) // 2 + 1, (w - 1) // 2 + 1
     ho, wo = (h2 - 1) // 3 + 1, (w2 - 1) // 3 + 1
     inits = []
@@ -145,7 +146,10 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
                                   const("b0", rng.normal(0, 0.1, c))], ["t0"], group=c,
                          pads=[1, 0, 1, 2], strides=[1, 1]),
         helper.make_node("Relu", ["t0"], ["r0"]),
-        helper.make_node("Conv", ["r0", const("w1", rng.normal(0, 0.5, (f, c, 1, 1))),
+        helper.make_node("Conv", ["r0", const("w6", rng.normal(0, 0.3, (c, 1, 5, 5))),
+                                  const("b6", rng.normal(0, 0.1, c))], ["r0b"], group=c,
+                         pads=[2, 2, 2, 2]),
+        helper.make_node("Conv", ["r0b", const("w1", rng.normal(0, 0.5, (f, c, 1, 1))),
                                   const("b1", rng.normal(0, 0.1, f))], ["t1"]),
         helper.make_node("Conv", ["t1", const("w2", rng.normal(0, 0.5, (f, 1, 3, 3))),
                                   const("b2", rng.normal(0, 0.1, f))], ["t2"], group=f,

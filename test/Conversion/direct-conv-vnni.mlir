@@ -45,7 +45,7 @@
 // BODY-COUNT-2: vector.load %{{.*}} : memref<2x224xi8>, vector<64xi8>
 // BODY: vector.load %{{.*}} : memref<1x576xi8>, vector<4xi8>
 // BODY-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
-// BODY: arith.shrsi %{{.*}} : vector<16xi64>
+// BODY: arith.shrsi %{{.*}} : vector<8xi64>
 // BODY: vector.store %{{.*}} : memref<8x32xi8>, vector<16xi8>
 // PAR-LABEL: func.func private @qc_dc_conv
 // PAR: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step

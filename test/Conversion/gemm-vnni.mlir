@@ -77,8 +77,8 @@ func.func @gemm(%x: tensor<3x6xi8>) -> tensor<3x20xi32> {
 // CHECK-NOT: qc.requantize
 // CHECK: bufferization.to_tensor {{.*}} : memref<2x3xi8> to tensor<2x3xi8>
 // BODY-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<2x8xi8>, %arg1: memref<2x3xi8>)
-// BODY: arith.muli {{.*}} : vector<16xi64>
-// BODY: arith.shrsi {{.*}} : vector<16xi64>
+// BODY: arith.muli {{.*}} : vector<8xi64>
+// BODY: arith.shrsi {{.*}} : vector<8xi64>
 // BODY: arith.maxsi
 // BODY: arith.minsi
 // BODY: arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>

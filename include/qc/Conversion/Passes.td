@@ -70,20 +70,24 @@ def QCFuseElementwise : Pass<"qc-fuse-elementwise", "::mlir::func::FuncOp"> {
 }
 
 def QCVNNIKernels : Pass<"qc-vnni-kernels", "::mlir::ModuleOp"> {
-  let summary = "Give the VNNI gemm kernel declarations their bodies";
+  let summary = "Give the kernel declarations (gemm, convs) their bodies";
   let description = [{
-    `convert-qc-to-linalg{vnni=true}` declares one kernel per gemm (with its
-    packed weight and bias globals); after buffer deallocation, this pass
-    writes each body: loops over rows and 16-column blocks with the
-    accumulators in vector registers and `llvm.x86.avx512.vpdpbusd.512`
-    over the reduction (see lib/Conversion/QCToLinalg/GemmVNNI.cpp); and
-    each 1x1 conv kernel's (`convert-qc-to-linalg{vnni}` declares one per
-    stride-1 unpadded 1x1 conv): vectors along the pixels of the NCHW rows,
-    4 input channels interleaved per pixel by shuffles, so neither input nor
-    output is transposed (PointwiseVNNI.cpp). With `parallel`, the gemm's
-    row sums, its loop over column groups and row blocks and the 1x1
-    kernel's loop over pixel groups are `scf.parallel` (threads share them
-    out; see `qc-parallel-loops`).
+    `convert-qc-to-linalg{vnni=true}` (or `{sdot=true}`) declares one kernel
+    per gemm and conv it lowers to a kernel (with its packed weight, bias
+    and requantize globals); after buffer deallocation, which refuses the
+    dot-product intrinsics, this pass writes each body: for a gemm, loops
+    over 6-row x 64-column tiles with the accumulators in vector registers
+    and `llvm.x86.avx512.vpdpbusd.512` over the reduction (see
+    lib/Conversion/QCToLinalg/GemmVNNI.cpp); for a stride-1 unpadded 1x1
+    conv, vectors along the pixels of the NCHW rows, 4 input channels
+    interleaved per pixel by shuffles, so neither input nor output is
+    transposed (PointwiseVNNI.cpp); for other group-1 convs, the direct
+    kernel on stride phases (DirectConvVNNI.cpp); for a depthwise conv,
+    vpdpbusd on 4-byte windows of each channel's (padded) rows, or plain
+    multiply-adds on AArch64 (DepthwiseKernel.cpp). With `parallel`, the
+    kernels' outer loops (the gemm's row sums and its column groups x row
+    blocks, the convs' pixel groups or channels) are `scf.parallel` (threads
+    share them out; see `qc-parallel-loops`).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", "false",

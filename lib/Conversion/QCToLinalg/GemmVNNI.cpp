@@ -106,38 +106,60 @@ SmallVector<int32_t> qc::requantParams(RequantizeOp requant, int64_t n) {
 
 Value qc::requantizeLanes(OpBuilder &b, Location loc, Value acc, Value m,
                           Value sh, int32_t zp, int32_t lo, int32_t hi) {
+  // In int64 lanes, the even int32 lanes and the odd ones apart: each
+  // product is one vpmuldq on the lanes as they are (no widening of 16
+  // lanes to two vectors and narrowing back), the results recombined by a
+  // select of the odd lanes shifted up.
   int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
-  auto vec = [&](Type t) { return VectorType::get({lanes}, t); };
   Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  auto v64 = VectorType::get({lanes / 2}, i64), v32 = VectorType::get({lanes}, i32);
   auto splat64 = [&](int64_t v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vec(i64), b.getI64IntegerAttr(v)));
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(v64, b.getI64IntegerAttr(v)));
   };
   auto splat32 = [&](int64_t v) {
-    return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(vec(i32), b.getI32IntegerAttr(v)));
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(v32, b.getI32IntegerAttr(v)));
   };
-  Value x = arith::ExtSIOp::create(b, loc, vec(i64), acc);
-  Value s64 = arith::ExtSIOp::create(b, loc, vec(i64), sh);
-  Value prod = arith::MulIOp::create(
-      b, loc, x, arith::ExtSIOp::create(b, loc, vec(i64), m));
-  Value round = arith::ShLIOp::create(
-      b, loc, splat64(1), arith::SubIOp::create(b, loc, s64, splat64(1)));
-  Value nonneg =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x, splat64(0));
-  Value dr = arith::SelectOp::create(b, loc, nonneg, splat64(1 << 30),
-                                     splat64(-(int64_t(1) << 30)));
-  Value big =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, s64, splat64(31));
-  round = arith::AddIOp::create(
-      b, loc, round, arith::SelectOp::create(b, loc, big, dr, splat64(0)));
-  Value r = arith::ShRSIOp::create(
-      b, loc, arith::AddIOp::create(b, loc, prod, round), s64);
-  Value v = arith::TruncIOp::create(b, loc, vec(i32), r);
+  Value c32 = splat64(32);
+  // Lanes 2j (even) or 2j + 1 of v, sign-extended to int64.
+  auto half = [&](Value v, bool odd) -> Value {
+    Value w = vector::BitCastOp::create(b, loc, v64, v);
+    if (!odd)
+      w = arith::ShLIOp::create(b, loc, w, c32);
+    return arith::ShRSIOp::create(b, loc, w, c32);
+  };
+  auto scale = [&](bool odd) {
+    Value x = half(acc, odd), s = half(sh, odd);
+    Value prod = arith::MulIOp::create(b, loc, x, half(m, odd));
+    Value round = arith::ShLIOp::create(b, loc, splat64(1),
+                                        arith::SubIOp::create(b, loc, s, splat64(1)));
+    Value nonneg =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, x, splat64(0));
+    Value dr = arith::SelectOp::create(b, loc, nonneg, splat64(1 << 30),
+                                       splat64(-(int64_t(1) << 30)));
+    Value big =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, s, splat64(31));
+    round = arith::AddIOp::create(
+        b, loc, round, arith::SelectOp::create(b, loc, big, dr, splat64(0)));
+    return arith::ShRSIOp::create(b, loc, arith::AddIOp::create(b, loc, prod, round), s)
+        .getResult();
+  };
+  // Even results in the low halves, odd ones shifted to the high halves.
+  Value even = vector::BitCastOp::create(b, loc, v32, scale(false));
+  Value odd = vector::BitCastOp::create(
+      b, loc, v32, arith::ShLIOp::create(b, loc, scale(true), c32));
+  SmallVector<bool> evenLanes;
+  for (int64_t l = 0; l < lanes; ++l)
+    evenLanes.push_back(l % 2 == 0);
+  Value pick = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(VectorType::get({lanes}, b.getI1Type()),
+                                     ArrayRef<bool>(evenLanes)));
+  Value v = arith::SelectOp::create(b, loc, pick, even, odd);
   v = arith::AddIOp::create(b, loc, v, splat32(zp));
   v = arith::MaxSIOp::create(b, loc, v, splat32(lo));
   v = arith::MinSIOp::create(b, loc, v, splat32(hi));
-  return arith::TruncIOp::create(b, loc, vec(b.getI8Type()), v);
+  return arith::TruncIOp::create(b, loc, VectorType::get({lanes}, b.getI8Type()), v);
 }
 
 // LLVM 22's x86 backend turns a masked store or load with one active lane
@@ -589,6 +611,11 @@ struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
     for (auto fn : module.getOps<func::FuncOp>()) {
       if (fn->hasAttr("qc.pw_weights") && fn.isExternal()) {
         if (failed(buildPointwiseBody(fn, parallel)))
+          return signalPassFailure();
+        continue;
+      }
+      if (fn->hasAttr("qc.dw_weights") && fn.isExternal()) {
+        if (failed(buildDepthwiseBody(fn, parallel)))
           return signalPassFailure();
         continue;
       }

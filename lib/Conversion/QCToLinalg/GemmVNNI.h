@@ -89,16 +89,20 @@ mlir::Value loadLanes(mlir::OpBuilder &b, mlir::Location loc,
 /// A depthwise int8 convolution (stride 1 or 2, `input` NCHW batch 1,
 /// unpadded: with pads, each channel's plane is first copied into a buffer
 /// bordered with the input zero point; `w` [C][KH][KW], `bias` with the
-/// zero point folded in) as a kernel of 16-lane vectors along each output
-/// row, the taps unrolled, one channel per iteration of an scf.parallel;
+/// zero point folded in), one channel per iteration of an scf.parallel,
 /// with `requant` (per tensor or per channel, its only user) applied in the
-/// epilogue and an int8 result. Built at `b`'s insertion point; `anchor`
-/// (the conv) gives the geometry and names errors.
+/// epilogue and an int8 result (lib/Conversion/QCToLinalg/DepthwiseKernel.cpp).
+/// With `vnni` (and no column dilation) 4 taps of a kernel row are one
+/// vpdpbusd on a 4-byte window of the shifted input; otherwise 16-lane
+/// vectors along each output row, the taps unrolled. Declares the kernel;
+/// `qc-vnni-kernels` writes its body (buildDepthwiseBody). `anchor` (the
+/// conv) gives the geometry and names errors.
 mlir::FailureOr<mlir::Value> buildDepthwise(mlir::OpBuilder &b, Conv2DOp anchor,
                                             mlir::Value input,
                                             llvm::ArrayRef<int64_t> w,
                                             llvm::ArrayRef<int64_t> bias,
-                                            RequantizeOp requant);
+                                            RequantizeOp requant, bool vnni);
+mlir::LogicalResult buildDepthwiseBody(mlir::func::FuncOp fn, bool parallel);
 
 /// A 1x1 stride-1 int8 conv (batch 1, NCHW, no padding; `w` [F][C], `bias`
 /// with the input zero point folded in) on AVX-512 VNNI without im2col:

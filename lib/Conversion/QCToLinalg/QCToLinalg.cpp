@@ -342,7 +342,8 @@ LogicalResult lowerConv(Conv2DOp op, bool vnni, bool sdot,
       op.getStrides()[1] <= 2) {
     OpBuilder b(op);
     RequantizeOp rq = fusableRequant(op.getOutput(), 1);
-    auto r = buildDepthwise(b, op, op.getInput(), folded->first, folded->second, rq);
+    auto r = buildDepthwise(b, op, op.getInput(), folded->first, folded->second, rq,
+                            vnni);
     if (failed(r))
       return failure();
     return replaceFused(op, rq, *r, erased);
