@@ -214,7 +214,8 @@ namespace {
 constexpr int64_t kLanes = 16, kGroup = 4, kNV = 4, kMR = 6, kSingleNV = 8;
 constexpr int64_t kUnroll = 2;
 // Bands of row blocks of about this many bytes of A: a band stays in L2
-// (1 MiB here) while every column group passes over it.
+// (1 MiB on Zen 5, 2 MiB on Emerald Rapids) while every column group
+// passes over it.
 constexpr int64_t kBandBytes = 256 * 1024;
 
 struct Kernel {
