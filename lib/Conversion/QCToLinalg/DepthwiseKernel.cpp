@@ -223,28 +223,6 @@ LogicalResult qc::buildDepthwiseBody(func::FuncOp fn, bool parallel) {
   auto bcast = [&](Value scalar) {
     return vector::BroadcastOp::create(b, loc, vec(lanes, i32), scalar);
   };
-  // [a0, b0, a1, b1, ...]: two vectors' lanes alternating.
-  auto zip = [&](Value x, Value y) {
-    int64_t n = cast<VectorType>(x.getType()).getNumElements();
-    SmallVector<int64_t> mask;
-    for (int64_t l = 0; l < n; ++l)
-      mask.append({l, l + n});
-    return vector::ShuffleOp::create(b, loc, x, y, mask).getResult();
-  };
-  // Lane i of vals[r] to lane V i + r (V = 1, 2 or 4 vectors of 16).
-  auto interleave = [&](ArrayRef<Value> vals) -> Value {
-    if (vals.size() == 1)
-      return vals[0];
-    if (vals.size() == 2)
-      return zip(vals[0], vals[1]);
-    auto ty = cast<VectorType>(vals[0].getType());
-    Type wide = b.getIntegerType(2 * ty.getElementTypeBitWidth());
-    auto pairs = [&](Value x, Value y) {
-      return vector::BitCastOp::create(b, loc, vec(lanes, wide), zip(x, y)).getResult();
-    };
-    return vector::BitCastOp::create(b, loc, vec(4 * lanes, ty.getElementType()),
-                                     zip(pairs(vals[0], vals[1]), pairs(vals[2], vals[3])));
-  };
   auto channel = [&](Value c) {
     // The plane the taps read: the input's, or its padded copy.
     Value src = in;
@@ -306,7 +284,7 @@ LogicalResult qc::buildDepthwiseBody(func::FuncOp fn, bool parallel) {
         SmallVector<Value> res;
         for (Value acc : accs)
           res.push_back(epilogue(acc));
-        storeLanes(b, loc, interleave(res), out, ValueRange{idx(0), c, oh, ow}, count);
+        storeLanes(b, loc, interleaveLanes(b, loc, res), out, ValueRange{idx(0), c, oh, ow}, count);
         return;
       }
       Value acc = b0;

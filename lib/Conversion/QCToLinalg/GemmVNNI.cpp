@@ -104,6 +104,29 @@ SmallVector<int32_t> qc::requantParams(RequantizeOp requant, int64_t n) {
   return params;
 }
 
+Value qc::interleaveLanes(OpBuilder &b, Location loc, ArrayRef<Value> vals) {
+  // [x0, y0, x1, y1, ...]
+  auto zip = [&](Value x, Value y) {
+    int64_t n = cast<VectorType>(x.getType()).getNumElements();
+    SmallVector<int64_t> mask;
+    for (int64_t l = 0; l < n; ++l)
+      mask.append({l, l + n});
+    return vector::ShuffleOp::create(b, loc, x, y, mask).getResult();
+  };
+  if (vals.size() == 1)
+    return vals[0];
+  if (vals.size() == 2)
+    return zip(vals[0], vals[1]);
+  auto ty = cast<VectorType>(vals[0].getType());
+  int64_t n = ty.getNumElements();
+  auto wide = VectorType::get({n}, b.getIntegerType(2 * ty.getElementTypeBitWidth()));
+  auto pairs = [&](Value x, Value y) {
+    return vector::BitCastOp::create(b, loc, wide, zip(x, y)).getResult();
+  };
+  return vector::BitCastOp::create(b, loc, VectorType::get({4 * n}, ty.getElementType()),
+                                   zip(pairs(vals[0], vals[1]), pairs(vals[2], vals[3])));
+}
+
 Value qc::requantizeLanes(OpBuilder &b, Location loc, Value acc, Value m,
                           Value sh, int32_t zp, int32_t lo, int32_t hi) {
   // In int64 lanes, the even int32 lanes and the odd ones apart: each

@@ -68,6 +68,13 @@ mlir::Value dpbusd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
 mlir::Value broadcastWord(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value mem, mlir::ValueRange indices);
 
+/// Lane i of vals[r] to lane n i + r, for n = 1, 2 or 4 vectors of the same
+/// type (shuffles: pairs of lanes, then pairs of pairs as double-width
+/// elements): 4 rows of 16 bytes as [16][4] bytes, or a kernel's n
+/// accumulators of interleaved columns back in column order.
+mlir::Value interleaveLanes(mlir::OpBuilder &b, mlir::Location loc,
+                            llvm::ArrayRef<mlir::Value> vals);
+
 /// TOSA apply_scale with double rounding (multipliers `m`, shifts `sh`, one
 /// per lane), output zero point, clamp to [lo, hi] and truncation to int8,
 /// on a vector of int32 accumulators: the same arithmetic as the generic

@@ -60,19 +60,19 @@ struct Pointwise {
         r = arith::MinSIOp::create(b, loc, r, idx(C - 1));
       rows.push_back(loadLanes(b, loc, vec(kLanes, i8), x, ValueRange{r, p}, count));
     }
-    SmallVector<int64_t> zip;
-    for (int64_t l = 0; l < kLanes; ++l)
-      zip.append({l, l + kLanes});
-    Value lo2 = vector::ShuffleOp::create(b, loc, rows[0], rows[1], zip);
-    Value hi2 = vector::ShuffleOp::create(b, loc, rows[2], rows[3], zip);
-    auto v16 = vec(kLanes, b.getI16Type());
-    Value words = vector::ShuffleOp::create(
-        b, loc, vector::BitCastOp::create(b, loc, v16, lo2),
-        vector::BitCastOp::create(b, loc, v16, hi2), zip);
-    Value bytes = vector::BitCastOp::create(b, loc, vec(4 * kLanes, i8), words);
+    Value bytes = interleaveLanes(b, loc, rows);
     Value flip = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(vec(4 * kLanes, i8), b.getI8IntegerAttr(-128)));
     return arith::XOrIOp::create(b, loc, bytes, flip);
+  }
+
+  /// The pixels of each of the nv blocks from p: 16, or fewer in the last
+  /// group (`pEnd` = P, p static; -1 for the others).
+  SmallVector<int64_t> blockCounts(Value p, int64_t nv, int64_t pEnd) {
+    SmallVector<int64_t> counts(nv, kLanes);
+    for (int64_t i = 0; pEnd >= 0 && i < nv; ++i)
+      counts[i] = std::min(kLanes, pEnd - *getConstantIntValue(p) - i * kLanes);
+    return counts;
   }
 
   /// One 4-deep step: accumulator r * nv + i is channel fs[r], block ps[i]
@@ -98,12 +98,7 @@ struct Pointwise {
   void chunk(Value f, int64_t rows, Value p, int64_t nv, int64_t pEnd) {
     auto v16 = vec(kLanes, b.getI32Type());
     SmallVector<Value> fs, ps, init;
-    SmallVector<int64_t> counts(nv, kLanes);
-    if (pEnd >= 0) {
-      int64_t p0 = *getConstantIntValue(p);
-      for (int64_t i = 0; i < nv; ++i)
-        counts[i] = std::min(kLanes, pEnd - p0 - i * kLanes);
-    }
+    SmallVector<int64_t> counts = blockCounts(p, nv, pEnd);
     for (int64_t r = 0; r < rows; ++r)
       fs.push_back(arith::AddIOp::create(b, loc, f, idx(r)));
     for (int64_t i = 0; i < nv; ++i)
@@ -149,14 +144,12 @@ struct Pointwise {
     group = memref::AllocOp::create(
         b, loc, MemRefType::get({C4, nv * 4 * kLanes}, b.getI8Type()),
         b.getI64IntegerAttr(64));
+    SmallVector<int64_t> counts = blockCounts(p, nv, pEnd);
     auto fill = [&](Value k4, bool tailK) {
       Value k = arith::MulIOp::create(b, loc, k4, idx(4));
       for (int64_t i = 0; i < nv; ++i) {
-        int64_t count = kLanes;
-        if (pEnd >= 0)
-          count = std::min(kLanes, pEnd - *getConstantIntValue(p) - i * kLanes);
         vector::StoreOp::create(
-            b, loc, pixels(k, arith::AddIOp::create(b, loc, p, idx(i * kLanes)), tailK, count),
+            b, loc, pixels(k, arith::AddIOp::create(b, loc, p, idx(i * kLanes)), tailK, counts[i]),
             group, ValueRange{k4, idx(i * 4 * kLanes)});
       }
     };
