@@ -19,4 +19,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.qc_tools_dir, config.llvm_tools_dir]
 # Every pass must leave verifiable IR: verify after each one, explicitly.
 llvm_config.add_tool_substitutions(
-    [ToolSubst("qc-opt", extra_args=["--verify-each"]), "qc-accel", "mlir-translate", "llc"], tool_dirs)
+    [ToolSubst("qc-opt", extra_args=["--verify-each"]), "qc-accel", "mlir-translate", "llc",
+     "mlir-runner"], tool_dirs)
+# Runtime libraries for tests that execute IR (mlir-runner -shared-libs).
+config.substitutions.append(("%llvm_lib_dir", os.path.join(config.llvm_tools_dir, "..", "lib")))

@@ -30,7 +30,7 @@ static const char kLowerToLLVM[] =
 // Sequential loops, or (threads) parallel loops shared out by OpenMP.
 static const char kSequentialLoops[] = "func.func(convert-linalg-to-loops),";
 static const char kParallelLoops[] =
-    "func.func(convert-linalg-to-parallel-loops),qc-parallel-loops,"
+    "func.func(convert-linalg-to-parallel-loops),qc-parallel-loops,qc-claim-shares,"
     "convert-scf-to-openmp,qc-inline-alloca-scopes,";
 
 namespace {
@@ -53,7 +53,8 @@ struct LowerOptions : public PassPipelineOptions<LowerOptions> {
       *this, "threads",
       llvm::cl::desc("Share the work of each large loop nest and of the VNNI "
                      "kernel's rows out to OpenMP threads (qc-parallel-loops, "
-                     "convert-scf-to-openmp); the library links libomp"),
+                     "qc-claim-shares, convert-scf-to-openmp); the library "
+                     "links libomp"),
       llvm::cl::init(false)};
 };
 
