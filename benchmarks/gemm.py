@@ -7,7 +7,9 @@ Measures, in this run: the AVX-512 VNNI peak (a C loop of 16 independent
   * qc int8 GEMM: an ONNX MatMulInteger (int8 [M,K] input x int8 [K,N]
     constant -> int32 [M,N]) compiled by qc for the host and for plain
     x86-64, run in process -- the same computation as the oneDNN u8 x s8 ->
-    s32 matmul it is compared with (qc also shifts A to unsigned, in its time);
+    s32 matmul it is compared with (qc shifts its weights to unsigned at
+    compile time and corrects with A's row sums, in its time); both engines
+    get random operands;
   * qc quantized Gemm: a float ONNX Gemm quantized by qc (int8 weights, the
     requantize fused), timed with its float input quantized and its output
     dequantized, as a user's float model runs;
@@ -15,7 +17,8 @@ Measures, in this run: the AVX-512 VNNI peak (a C loop of 16 independent
 qc and oneDNN take turns (--rounds, medians): the host's speed drifts, so
 the ratio to oneDNN is the median of each round's own ratio (both engines
 timed within seconds of each other), not a ratio of medians taken apart.
-Prints GOPS (2 x MACs / s, median of R timed calls) and ratios. Not part of
+Prints GOPS (2 x MACs / s, the median of at least R timed calls, as many
+as take ~50 ms at 1 TOPS) and ratios. Not part of
 the test suite: speed is measured here, never asserted.
 """
 import argparse
@@ -85,8 +88,13 @@ double qc_bench_onednn(long M, long N, long K, int reps) {
   dnnl_memory_create(&bqm, bq, eng, DNNL_MEMORY_ALLOCATE);
   dnnl_memory_create(&cm, &c, eng, DNNL_MEMORY_ALLOCATE);
   void *p;
-  dnnl_memory_get_data_handle(am, &p); memset(p, 3, M * K);
-  dnnl_memory_get_data_handle(bm, &p); memset(p, 5, K * N);
+  /* Random bytes, as qc's operands are (not constants: a multiplier's
+     power, and so a core's clock, can depend on the data). */
+  srand(0);
+  dnnl_memory_get_data_handle(am, &p);
+  for (long i = 0; i < M * K; ++i) ((unsigned char *)p)[i] = (unsigned char)rand();
+  dnnl_memory_get_data_handle(bm, &p);
+  for (long i = 0; i < K * N; ++i) ((signed char *)p)[i] = (signed char)rand();
   dnnl_primitive_t r, mm;
   dnnl_reorder_primitive_desc_create(&rpd, &b, eng, bq, eng, NULL);
   dnnl_primitive_create(&r, rpd);
@@ -241,7 +249,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--shapes", nargs="*", default=["1,1024,1024", "64,1024,1024", "256,256,256",
                                                     "1024,1024,1024"], metavar="M,N,K")
-    p.add_argument("--reps", type=int, default=10)
+    p.add_argument("--reps", type=int, default=10, help="fewest timed calls per measurement")
     p.add_argument("--rounds", type=int, default=3, help="turns qc and oneDNN take (median)")
     a = p.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # oneDNN on one thread, as qc
@@ -257,11 +265,15 @@ def main():
             fast = qc_int8_gemm(work, m, n, k, best)
             quant = qc_quantized_gemm(work, m, n, k, best)
             runs = {"peak": [], "qc": [], "quant": [], "dnnl": []}
+            # Enough calls for ~50 ms per measurement at 1 TOPS: a call of
+            # the small shapes takes microseconds, and the host's noise
+            # bursts last milliseconds.
+            reps = max(a.reps, int(5e10 / ops))
             for _ in range(a.rounds):
                 runs["peak"].append(measure_peak(work, a.reps))
-                runs["qc"].append(ops / fast(a.reps))
-                runs["quant"].append(ops / quant(a.reps))
-                runs["dnnl"].append(onednn_gops(work, m, n, k, a.reps) or float("nan"))
+                runs["qc"].append(ops / fast(reps))
+                runs["quant"].append(ops / quant(reps))
+                runs["dnnl"].append(onednn_gops(work, m, n, k, reps) or float("nan"))
             med = {key: float(np.median(v)) for key, v in runs.items()}
             med["vs"] = float(np.median(np.array(runs["qc"]) / np.array(runs["dnnl"])))
             rows.append((m, n, k, base, med))

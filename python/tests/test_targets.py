@@ -194,21 +194,24 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
 
 @pytest.mark.skipif(host_arch() != "x86-64" or bool(missing_features("x86-64-avx512vnni")),
                     reason="needs an AVX-512 VNNI host")
-@pytest.mark.parametrize("m", [43, 46])
-def test_vnni_gemm_matches_numpy(tmp_path, m):
+@pytest.mark.parametrize("m,k", [(1, 8202), (3, 8202), (43, 8202), (46, 8202), (46, 300)])
+def test_vnni_gemm_matches_numpy(tmp_path, m, k):
     """An int8 MatMulInteger on the VNNI gemm kernel against numpy: 43 rows
-    (seven blocks of 6 in two bands -- 30 rows of K bytes fill a band's 256
-    KiB, the second band is short -- then a single row) or 46 (the same,
-    then a 4-row tile), K = 8202 (not a multiple of 4: a tail group read
-    with padding; the row sums' last 10 bytes a masked load; an odd number
-    of 4-byte steps for the 2-step loop), 83 columns (a group of 64, then a
-    lone 16-column block and a 3-column one), rows of -128 and of 127 (the
-    extremes of the row-sum correction, in a block and in the last tile),
-    on 1 and 2 threads."""
+    (three blocks of 6, then five of 5: 43 = 18 + 25), 46 (six blocks of 6
+    in two bands -- 30 rows of K bytes fill a band's 256 KiB, the second
+    band is short -- then two of 5), 3 (one 3-row tile) or 1 (the single-row
+    path); K = 8202 (not a multiple of 4: a tail group read with padding;
+    the row sums' last 10 bytes a masked load; an odd number of 4-byte steps
+    for the 2-step loop; a column group's weights too large for L1, so the
+    row blocks are the outer loop), 83 columns (a group of 64, then a lone
+    16-column block and a 3-column one), rows of -128 and of 127 (the
+    extremes of the row-sum correction, in blocks of 6 and of 5), on 1 and
+    2 threads. K = 300 (the group's weights in L1: the column groups are
+    the outer loop) with 46 rows."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(0)
-    k, n = 8202, 83
+    n = 83
     b = rng.integers(-128, 128, (k, n)).astype(np.int8)
     g = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "mmi",
                           [helper.make_tensor_value_info("a", TensorProto.INT8, [m, k])],
@@ -219,7 +222,7 @@ def test_vnni_gemm_matches_numpy(tmp_path, m):
     run_qc("compile", model, "--target", "x86-64-avx512vnni", "-o", tmp_path / "out")
     assert "vpdpbusd" in (tmp_path / "out" / "model.s").read_text()
     a = rng.integers(-128, 128, (m, k)).astype(np.int8)
-    a[1], a[41], a[m - 2] = -128, 127, 127
+    a[min(1, m - 1)], a[m - 2], a[min(41, m - 1)] = -128, 127, 127
     want = a.astype(np.int64) @ b.astype(np.int64)
     for threads in (1, 2):
         got = CompiledModel(tmp_path / "out", threads)(a)

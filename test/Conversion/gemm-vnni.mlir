@@ -128,16 +128,54 @@ func.func @gemm_rows(%x: tensor<19x6xi8>) -> tensor<19x72xi32> {
 
 // -----
 
-// 16 rows: two blocks of 6 and a 4-row tile; with threads the 4-row tile's
-// column groups are a parallel loop of their own (N = 128: two groups).
+// 16 rows: one block of 6, then two of 5 (16 = 6 + 2 x 5), each height in
+// its own bands (row sums, then the 2-D parallel loop of tiles); no
+// narrower tile or single row is left.
 // PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<16x8xi8>, %arg1: memref<16x128xi32>)
+// PAR: memref.alloc() {alignment = 64 : i64} : memref<16xi32>
+// PAR: scf.for %{{.*}} = %c0{{.*}} to %c6{{.*}} step %c6
+// PAR: scf.parallel (%{{.*}}, %{{.*}}) = {{.*}} step (%c4{{.*}}, %c6
+// PAR-COUNT-24: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PAR: scf.for %{{.*}} = %c6{{.*}} to %c16 step %c10
+// PAR: scf.parallel (%{{.*}}, %{{.*}}) = {{.*}} step (%c4{{.*}}, %c5
+// PAR-COUNT-20: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // PAR: memref.dealloc
-// PAR: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c8{{.*}}) step (%c4
-// PAR-COUNT-16: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
-// PAR: scf.reduce
+// PAR-NOT: scf.parallel
+// PAR: return
 func.func @gemm_rest(%x: tensor<16x8xi8>) -> tensor<16x128xi32> {
   %w = arith.constant dense<3> : tensor<128x8xi8>
   %b = arith.constant dense<1> : tensor<128xi32>
   %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<16x8xi8>, tensor<128x8xi8>, tensor<128xi32>) -> tensor<16x128xi32>
   return %0 : tensor<16x128xi32>
+}
+
+// -----
+
+// 4 rows (fewer than two blocks of 5): one 4-row tile per column group,
+// a parallel loop of its own.
+// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<4x8xi8>, %arg1: memref<4x128xi32>)
+// PAR-NOT: memref.alloc
+// PAR: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c8{{.*}}) step (%c4
+// PAR-COUNT-16: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PAR: scf.reduce
+func.func @gemm_small(%x: tensor<4x8xi8>) -> tensor<4x128xi32> {
+  %w = arith.constant dense<3> : tensor<128x8xi8>
+  %b = arith.constant dense<1> : tensor<128xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<4x8xi8>, tensor<128x8xi8>, tensor<128xi32>) -> tensor<4x128xi32>
+  return %0 : tensor<4x128xi32>
+}
+
+// -----
+
+// K = 1024: a column group's weights (64 KiB) do not fit in L1, so each row
+// block takes every column group in turn (rows the outer parallel dim).
+// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<12x1024xi8>, %arg1: memref<12x128xi32>)
+// PAR: scf.parallel (%[[M:.*]], %[[G:.*]]) = (%{{.*}}, %c0{{.*}}) to (%{{.*}}, %c8{{.*}}) step (%c6{{.*}}, %c4
+// PAR: %[[R:.*]] = arith.addi %[[M]], %c0
+// PAR: memref.load %{{.*}}[%[[R]]]
+func.func @gemm_long_k(%x: tensor<12x1024xi8>) -> tensor<12x128xi32> {
+  %w = arith.constant dense<3> : tensor<128x1024xi8>
+  %b = arith.constant dense<1> : tensor<128xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<12x1024xi8>, tensor<128x1024xi8>, tensor<128xi32>) -> tensor<12x128xi32>
+  return %0 : tensor<12x128xi32>
 }
