@@ -139,26 +139,27 @@ def QCClaimShares : Pass<"qc-claim-shares"> {
   let summary = "Let threads claim the chunks of each scf.parallel at run time";
   let description = [{
     Rewrites every outermost `scf.parallel` (run after `qc-parallel-loops`,
-    before `convert-scf-to-openmp`) into `chunks` contiguous chunks of its
-    iterations, which the threads claim one at a time from a counter on the
-    function's stack (`memref.atomic_rmw addi`). Under OpenMP's static
-    schedule a thread that runs slower -- a cloud core whose neighbour is
-    busy -- holds up the other at the loop's end; with claimed chunks the
-    faster thread takes more of them. On one thread the chunks run in the
-    order of the original loop. libomp's own dynamic schedule was slower
-    than static on ResNet-18 here: it formats a string (vfprintf) every time
-    a loop starts.
+    which keeps only loops worth sharing out, before `convert-scf-to-openmp`)
+    into an `omp.parallel` whose threads claim
+    `chunks` contiguous chunks of its iterations, one at a time, from a
+    counter on the function's stack (`memref.atomic_rmw addi`). Under
+    OpenMP's static schedule a thread that runs slower -- a cloud core whose
+    neighbour is busy -- holds up the other at the loop's end; with claimed
+    chunks the faster thread takes more of them. There is no worksharing
+    loop: Debian's libomp formats a trace string in every worksharing
+    loop's setup (`__kmpc_for_static_init`, `__kmpc_dispatch_init`), which
+    made its dynamic schedule slower than static on ResNet-18 (and costs
+    even one thread 8% of ResNet-18's time). On one thread the chunks run
+    in the order of the original loop.
   }];
   let options = [
     Option<"chunks", "chunks", "int64_t", "16",
            "Chunks per loop: more balance the threads better, fewer keep "
-           "more of a thread's data together">,
-    Option<"minWork", "min-work", "int64_t", "1048576",
-           "Fewest operations (as qc-parallel-loops counts them) a loop must "
-           "execute to claim chunks; smaller ones keep the static schedule">
+           "more of a thread's data together">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::omp::OpenMPDialect",
                            "::mlir::scf::SCFDialect"];
 }
 

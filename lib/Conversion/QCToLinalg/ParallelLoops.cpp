@@ -9,7 +9,6 @@
 // dims and every nested or small scf.parallel become sequential scf.for.
 //
 //===----------------------------------------------------------------------===//
-#include "LoopWork.h"
 #include "qc/Conversion/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -22,16 +21,16 @@ namespace qc {
 } // namespace qc
 
 using namespace mlir;
-using namespace qc;
 
-static constexpr int64_t kCap = int64_t(1) << 50;
+namespace {
+constexpr int64_t kCap = int64_t(1) << 50;
 
-static int64_t saturatingMul(int64_t a, int64_t b) {
+int64_t saturatingMul(int64_t a, int64_t b) {
   return (a && b > kCap / a) ? kCap : a * b;
 }
 
 /// The static trip count of a loop dim; a dynamic one (the batch) counts once.
-int64_t qc::trips(Value lb, Value ub, Value step) {
+int64_t trips(Value lb, Value ub, Value step) {
   auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
        s = getConstantIntValue(step);
   if (!l || !u || !s || *s <= 0)
@@ -39,7 +38,8 @@ int64_t qc::trips(Value lb, Value ub, Value step) {
   return std::max<int64_t>(0, (*u - *l + *s - 1) / *s);
 }
 
-int64_t qc::work(Block &block) {
+/// Operations one run of `block` executes, loops multiplied out.
+int64_t work(Block &block) {
   int64_t n = 0;
   for (Operation &op : block) {
     int64_t t = 1;
@@ -58,15 +58,6 @@ int64_t qc::work(Block &block) {
   return n;
 }
 
-int64_t qc::parallelWork(scf::ParallelOp p) {
-  int64_t total = work(*p.getBody());
-  for (unsigned d = 0; d < p.getNumLoops(); ++d)
-    total = saturatingMul(total, trips(p.getLowerBound()[d], p.getUpperBound()[d],
-                                       p.getStep()[d]));
-  return total;
-}
-
-namespace {
 /// Replaces `p` by an scf.parallel over its first `keep` dims (none: no
 /// scf.parallel at all) around scf.for loops over the others.
 void sequentialize(scf::ParallelOp p, unsigned keep) {
@@ -123,7 +114,10 @@ struct ParallelLoopsPass
       auto dimTrips = [&](unsigned d) {
         return trips(p.getLowerBound()[d], p.getUpperBound()[d], p.getStep()[d]);
       };
-      if (parallelWork(p) < minWork) {
+      int64_t total = work(*p.getBody());
+      for (unsigned d = 0; d < n; ++d)
+        total = saturatingMul(total, dimTrips(d));
+      if (total < minWork) {
         sequentialize(p, 0);
         continue;
       }

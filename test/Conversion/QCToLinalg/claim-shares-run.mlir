@@ -2,7 +2,7 @@
 // qc-claim-shares on 2 OpenMP threads, with fewer and with more chunks than
 // iterations, and checks every point ran exactly once: the count of cells
 // hit other than expected (0), then all hits (12 x 4).
-// RUN: qc-opt %s --qc-claim-shares="chunks=5 min-work=1" --convert-linalg-to-loops \
+// RUN: qc-opt %s --qc-claim-shares="chunks=5" --convert-linalg-to-loops \
 // RUN:   --convert-scf-to-openmp --qc-inline-alloca-scopes --convert-scf-to-cf \
 // RUN:   --convert-openmp-to-llvm --convert-vector-to-llvm --finalize-memref-to-llvm \
 // RUN:   --convert-arith-to-llvm --convert-cf-to-llvm --convert-func-to-llvm \
@@ -10,7 +10,7 @@
 // RUN: | env OMP_NUM_THREADS=2 mlir-runner -e main -entry-point-result=void \
 // RUN:   -shared-libs=%llvm_lib_dir/libmlir_c_runner_utils.so,%llvm_lib_dir/libomp.so \
 // RUN: | FileCheck %s
-// RUN: qc-opt %s --qc-claim-shares="chunks=64 min-work=1" --convert-linalg-to-loops \
+// RUN: qc-opt %s --qc-claim-shares="chunks=64" --convert-linalg-to-loops \
 // RUN:   --convert-scf-to-openmp --qc-inline-alloca-scopes --convert-scf-to-cf \
 // RUN:   --convert-openmp-to-llvm --convert-vector-to-llvm --finalize-memref-to-llvm \
 // RUN:   --convert-arith-to-llvm --convert-cf-to-llvm --convert-func-to-llvm \
