@@ -255,8 +255,11 @@ def test_outdir_unwritable(tmp_path):
 def test_interrupted_compile_leaves_nothing_valid(tmp_path):
     """SIGINT in the middle of a compile: OUTDIR never appears half-written."""
     env = dict(os.environ, QC_STAGE_DELAY="2")
+    # A suite started in the background by a non-interactive shell inherits
+    # SIGINT ignored, and so would the compile: give it the default back.
     p = subprocess.Popen([str(QC), *map(str, compile_args(tmp_path))], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     import time
     time.sleep(1.5)
     p.send_signal(signal.SIGINT)
