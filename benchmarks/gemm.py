@@ -18,8 +18,8 @@ qc and oneDNN take turns (--rounds, medians): the host's speed drifts, so
 the ratio to oneDNN is the median of each round's own ratio (both engines
 timed within seconds of each other), not a ratio of medians taken apart.
 Prints GOPS (2 x MACs / s, the median of at least R timed calls, as many
-as take ~50 ms at 1 TOPS) and ratios. Not part of
-the test suite: speed is measured here, never asserted.
+as take ~50 ms at 1 TOPS) and ratios. Not part of the test suite: speed is
+measured here, never asserted.
 """
 import argparse
 import ctypes

@@ -140,17 +140,18 @@ def QCClaimShares : Pass<"qc-claim-shares"> {
   let description = [{
     Rewrites every outermost `scf.parallel` (run after `qc-parallel-loops`,
     which keeps only loops worth sharing out, before `convert-scf-to-openmp`)
-    into an `omp.parallel` whose threads claim
-    `chunks` contiguous chunks of its iterations, one at a time, from a
-    counter on the function's stack (`memref.atomic_rmw addi`). Under
-    OpenMP's static schedule a thread that runs slower -- a cloud core whose
-    neighbour is busy -- holds up the other at the loop's end; with claimed
-    chunks the faster thread takes more of them. There is no worksharing
-    loop: Debian's libomp formats a trace string in every worksharing
-    loop's setup (`__kmpc_for_static_init`, `__kmpc_dispatch_init`), which
-    made its dynamic schedule slower than static on ResNet-18 (and costs
-    even one thread 8% of ResNet-18's time). On one thread the chunks run
-    in the order of the original loop.
+    into an `omp.parallel` whose threads claim `chunks` contiguous chunks of
+    its iterations, one at a time, from a counter on the function's stack
+    (`memref.atomic_rmw addi`). Under OpenMP's static schedule a thread that
+    runs slower -- a cloud core whose neighbour is busy -- holds up the
+    other at the loop's end; with claimed chunks the faster thread takes
+    more of them. There is no worksharing loop: Debian's libomp formats a
+    trace string in every worksharing loop's setup
+    (`__kmpc_for_static_init`, `__kmpc_dispatch_init`), which made its
+    dynamic schedule slower than static on ResNet-18 and cost even one
+    thread 8% of ResNet-18's time. On one thread the chunks run in the
+    order of the original loop. Loops with reductions are left to
+    `convert-scf-to-openmp`.
   }];
   let options = [
     Option<"chunks", "chunks", "int64_t", "16",
@@ -173,9 +174,9 @@ def QCInlineAllocaScopes : Pass<"qc-inline-alloca-scopes"> {
     blocks, which its verifier refuses. A scope without `memref.alloca` or
     `llvm.alloca` inside changes nothing: this pass inlines it.
 
-    The loops keep OpenMP's static schedule: on ResNet-18 with 2 threads,
-    libomp's dynamic and guided schedules were 2.0x and 1.15x slower than
-    static; `qc-claim-shares` balances the large loops instead.
+    Loops without reductions reach it already shared out by
+    `qc-claim-shares` (libomp's own dynamic and guided schedules were 2.0x
+    and 1.15x slower than static on ResNet-18 with 2 threads).
   }];
 }
 

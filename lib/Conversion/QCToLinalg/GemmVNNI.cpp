@@ -462,8 +462,8 @@ struct Kernel {
 
   /// The kernel: rows in blocks of kMR (each weight load feeds kMR rows)
   /// and, when M % kMR != 0, b blocks of kMR - 1 (M = 6a + 5b, b < 6) if
-  /// M >= 5b: narrower tiles, or a single row (GEMV) with kSingleNV column blocks at
-  /// once, only for what is left of a smaller M. The row blocks go in bands
+  /// M >= 5b; a narrower tile, or a single row (GEMV) kSingleNV column
+  /// blocks at once, only for what a smaller M leaves. The row blocks go in bands
   /// of about kBandBytes of A (held in L2): per band the rows' sums (the
   /// weights' shift correction) first, then the tiles, shared out to the
   /// threads. When a column group's weights (K x 64 bytes) fit in L1, each
