@@ -168,14 +168,17 @@ func.func @gemm_small(%x: tensor<4x8xi8>) -> tensor<4x128xi32> {
 // -----
 
 // K = 1024: a column group's weights (64 KiB) do not fit in L1, so each row
-// block takes every column group in turn (rows the outer parallel dim).
-// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<12x1024xi8>, %arg1: memref<12x128xi32>)
-// PAR: scf.parallel (%[[M:.*]], %[[G:.*]]) = (%{{.*}}, %c0{{.*}}) to (%{{.*}}, %c8{{.*}}) step (%c6{{.*}}, %c4
+// block takes the column groups of a 128 KiB band of weights in turn (rows
+// the outer parallel dim; 16 column blocks = two bands of 2 groups).
+// PAR-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<12x1024xi8>, %arg1: memref<12x256xi32>)
+// PAR: scf.for %[[C0:.*]] = %c0{{.*}} to %c16{{.*}} step %c8
+// PAR: %[[C1:.*]] = arith.minui %{{.*}}, %c16
+// PAR: scf.parallel (%[[M:.*]], %[[G:.*]]) = (%{{.*}}, %[[C0]]) to (%{{.*}}, %[[C1]]) step (%c6{{.*}}, %c4
 // PAR: %[[R:.*]] = arith.addi %[[M]], %c0
 // PAR: memref.load %{{.*}}[%[[R]]]
-func.func @gemm_long_k(%x: tensor<12x1024xi8>) -> tensor<12x128xi32> {
-  %w = arith.constant dense<3> : tensor<128x1024xi8>
-  %b = arith.constant dense<1> : tensor<128xi32>
-  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<12x1024xi8>, tensor<128x1024xi8>, tensor<128xi32>) -> tensor<12x128xi32>
-  return %0 : tensor<12x128xi32>
+func.func @gemm_long_k(%x: tensor<12x1024xi8>) -> tensor<12x256xi32> {
+  %w = arith.constant dense<3> : tensor<256x1024xi8>
+  %b = arith.constant dense<1> : tensor<256xi32>
+  %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<12x1024xi8>, tensor<256x1024xi8>, tensor<256xi32>) -> tensor<12x256xi32>
+  return %0 : tensor<12x256xi32>
 }
