@@ -56,6 +56,38 @@ func.func @pw(%x: tensor<1x6x4x9xi8>) -> tensor<1x2x4x9xi8> {
 
 // -----
 
+// 7 x 7 pixels: one group of 2 whole blocks and a tail group (a block and a
+// partial one). Two groups are too few shares for the threads, so the
+// parallel loop also splits the 20 output channels: parts of 8 (one block
+// of 8 each, a loop of static trip count so qc-parallel-loops sees the
+// work), the last part also the last 4 channels.
+// PAR-LABEL: func.func private @qc_pw_conv(%arg0: memref<8x49xi8>, %arg1: memref<20x49xi8>)
+// PAR: scf.parallel (%[[G:.*]], %[[Q:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c2{{.*}}, %c2{{.*}}) step (%c1{{.*}}, %c1
+// PAR: %[[F0:.*]] = arith.muli %[[Q]], %c8
+// PAR: %[[LAST:.*]] = arith.cmpi eq, %[[Q]], %c1
+// PAR: %[[WHOLE:.*]] = arith.cmpi ult, %[[G]], %c1
+// PAR: scf.if %[[WHOLE]]
+// PAR: memref.alloc() {alignment = 64 : i64} : memref<2x128xi8>
+// PAR: scf.for %[[I:.*]] = %c0{{.*}} to %c1{{.*}} step %c1
+// PAR: %[[IF:.*]] = arith.muli %[[I]], %c8
+// PAR: arith.addi %[[F0]], %[[IF]]
+// PAR: scf.if %[[LAST]]
+// PAR: } else {
+// PAR: memref.alloc() {alignment = 64 : i64} : memref<2x128xi8>
+// PAR: scf.for %[[I:.*]] = %c0{{.*}} to %c1{{.*}} step %c1
+// PAR: %[[IF:.*]] = arith.muli %[[I]], %c8
+// PAR: arith.addi %[[F0]], %[[IF]]
+// PAR: scf.if %[[LAST]]
+func.func @pw_7x7(%x: tensor<1x8x7x7xi8>) -> tensor<1x20x7x7xi8> {
+  %w = arith.constant dense<1> : tensor<20x8x1x1xi8>
+  %b = arith.constant dense<0> : tensor<20xi32>
+  %0 = qc.conv2d %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, input_zp = 0 : i32, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>, weight_zp = 0 : i32} : (tensor<1x8x7x7xi8>, tensor<20x8x1x1xi8>, tensor<20xi32>) -> tensor<1x20x7x7xi32>
+  %1 = qc.requantize %0 {axis = -1 : i64, input_zp = 0 : i32, output_zp = 0 : i32, min = -128 : i32, max = 127 : i32, multiplier = array<i32: 1073741824>, shift = array<i32: 31>} : tensor<1x20x7x7xi32> -> tensor<1x20x7x7xi8>
+  return %1 : tensor<1x20x7x7xi8>
+}
+
+// -----
+
 // Stride 2 or padding: the direct conv kernel (direct-conv-vnni.mlir).
 // CHECK-LABEL: func.func @pw_stride2
 // CHECK-NOT: qc_pw_conv
