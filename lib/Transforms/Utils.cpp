@@ -27,6 +27,24 @@ std::string qc::getTensorName(Value v) {
   return getTensorName(v.getLoc());
 }
 
+/// f(T()) for the C++ integer type T of `width` bits (8 to 64), else none:
+/// typed reads and writes of dense integer storage.
+template <typename F>
+static auto byWidth(unsigned width, F f) -> std::optional<decltype(f(int8_t()))> {
+  switch (width) {
+  case 8:
+    return f(int8_t());
+  case 16:
+    return f(int16_t());
+  case 32:
+    return f(int32_t());
+  case 64:
+    return f(int64_t());
+  default:
+    return std::nullopt;
+  }
+}
+
 std::optional<SmallVector<double>> qc::getConstantF64(Value v) {
   DenseFPElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)))
@@ -53,23 +71,13 @@ std::optional<SmallVector<int64_t>> qc::getConstantI64(Value v) {
   DenseIntElementsAttr attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
-  auto typed = [&](auto zero) {
-    auto vals = attr.getValues<decltype(zero)>();
-    return SmallVector<int64_t>(vals.begin(), vals.end());
-  };
   auto intTy = dyn_cast<IntegerType>(attr.getElementType());
-  switch (intTy && !intTy.isUnsigned() ? intTy.getWidth() : 0) {
-  case 8:
-    return typed(int8_t());
-  case 16:
-    return typed(int16_t());
-  case 32:
-    return typed(int32_t());
-  case 64:
-    return typed(int64_t());
-  default:
-    break;
-  }
+  if (intTy && !intTy.isUnsigned())
+    if (auto out = byWidth(intTy.getWidth(), [&](auto zero) {
+          auto vals = attr.getValues<decltype(zero)>();
+          return SmallVector<int64_t>(vals.begin(), vals.end());
+        }))
+      return *out;
   SmallVector<int64_t> out;
   out.reserve(attr.getNumElements());
   for (APInt i : attr.getValues<APInt>())
@@ -89,22 +97,16 @@ Value qc::createConstant(OpBuilder &b, Location loc, RankedTensorType type,
   unsigned w = type.getElementType().getIntOrFloatBitWidth();
   // Typed storage where the width allows (an APInt per element is slow on
   // large weights); values wrap to the width as APInt's truncation does.
-  auto typed = [&](auto zero) {
-    using T = decltype(zero);
-    SmallVector<T> vals;
-    vals.reserve(values.size());
-    for (int64_t v : values)
-      vals.push_back(static_cast<T>(static_cast<std::make_unsigned_t<T>>(v)));
-    return DenseElementsAttr::get(type, ArrayRef<T>(vals));
-  };
-  if (!type.getElementType().isUnsignedInteger() &&
-      (w == 8 || w == 16 || w == 32 || w == 64))
-    return arith::ConstantOp::create(
-        b, loc,
-        w == 8    ? typed(int8_t())
-        : w == 16 ? typed(int16_t())
-        : w == 32 ? typed(int32_t())
-                  : typed(int64_t()));
+  if (!type.getElementType().isUnsignedInteger())
+    if (auto attr = byWidth(w, [&](auto zero) {
+          using T = decltype(zero);
+          SmallVector<T> vals;
+          vals.reserve(values.size());
+          for (int64_t v : values)
+            vals.push_back(static_cast<T>(static_cast<std::make_unsigned_t<T>>(v)));
+          return DenseElementsAttr::get(type, ArrayRef<T>(vals));
+        }))
+      return arith::ConstantOp::create(b, loc, *attr);
   SmallVector<APInt> ints;
   ints.reserve(values.size());
   for (int64_t v : values)

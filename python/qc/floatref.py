@@ -27,19 +27,20 @@ def conv2d(x, w, b, strides, pads, dilations, group, pad_value=0):
     n, c, ho, wo = win.shape[:4]
     f = w.shape[0]
     cg, fg = c // group, f // group
-    out = np.empty((n, f, ho, wo), dtype=np.result_type(x, w))
+    dtype = np.result_type(x, w)
     if group > 1 and cg == 1 and fg == 1:
         # Depthwise: a multiply-add per tap over every channel at once (an
         # einsum per channel made MobileNetV2's calibration 7 s of conv).
-        out[...] = 0
+        out = np.zeros((n, f, ho, wo), dtype=dtype)
         for i in range(w.shape[2]):
             for j in range(w.shape[3]):
                 out += win[..., i, j] * w[:, 0, i, j].reshape(1, -1, 1, 1)
         return out + b.reshape(1, -1, 1, 1)
     if group == 1 and w.shape[2:] == (1, 1):  # 1x1: one matrix product (BLAS), not an einsum
         xr = np.ascontiguousarray(win[..., 0, 0]).reshape(n, c, ho * wo)
-        return (np.matmul(w[:, :, 0, 0], xr).reshape(n, f, ho, wo).astype(out.dtype, copy=False)
+        return (np.matmul(w[:, :, 0, 0], xr).reshape(n, f, ho, wo).astype(dtype, copy=False)
                 + b.reshape(1, -1, 1, 1))
+    out = np.empty((n, f, ho, wo), dtype=dtype)
     for gi in range(group):
         xw = win[:, gi * cg:(gi + 1) * cg]
         wg = w[gi * fg:(gi + 1) * fg]

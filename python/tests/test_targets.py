@@ -206,8 +206,8 @@ def test_vnni_gemm_matches_numpy(tmp_path, m, k):
     the row sums' last 10 bytes a masked load; an odd number of 4-byte steps
     for the 2-step loop; a column group's weights too large for L1, so the
     row blocks are the outer loop, over bands of column groups: one group
-    per band here, its weights past the 128 KiB band), 83 columns (a group of 64, then a lone
-    16-column block and a 3-column one), rows of -128 and of 127 (the
+    per band here, its weights past the 128 KiB band), 83 columns (a group
+    of 64, then a lone 16-column block and a 3-column one), rows of -128 and of 127 (the
     extremes of the row-sum correction, in blocks of 6 and of 5), on 1 and
     2 threads. K = 300 (the group's weights in L1: the column groups are
     the outer loop) with 46 rows."""
