@@ -2,6 +2,7 @@
 #include "qc/Transforms/Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
@@ -137,4 +138,16 @@ std::optional<std::pair<Operation *, double>> qc::getFusedScalarMul(Value v) {
   if (!c)
     return std::nullopt;
   return std::make_pair(mul.getOperation(), *c);
+}
+
+void qc::hoistStaticAllocas(OpBuilder &b, Block &body, IRMapping &map) {
+  for (Operation &op : body)
+    if (auto a = dyn_cast<memref::AllocaOp>(op); a && !a->getNumOperands())
+      map.map(a.getResult(), b.clone(op)->getResult(0));
+}
+
+void qc::cloneBody(OpBuilder &b, Block &body, IRMapping &map) {
+  for (Operation &op : body.without_terminator())
+    if (!isa<memref::AllocaOp>(op) || !map.contains(op.getResult(0)))
+      b.clone(op, map);
 }

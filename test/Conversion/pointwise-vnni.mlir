@@ -21,11 +21,11 @@
 // then a partial block of 4 pixels (masked loads and stores). Per group the
 // input is first interleaved once into a [C/4][blocks x 64] buffer (4 rows
 // of 16 pixels per block, shifted to unsigned; the 2 channels past C = 6
-// read row 5), then the 2 channel rows read it with plain loads; the buffer
-// is freed after the group.
+// read row 5), then the 2 channel rows read it with plain loads. One buffer
+// on the stack, created before the loop, serves both groups.
 // BODY-LABEL: func.func private @qc_pw_conv
+// BODY: %[[G:.*]] = memref.alloca() {alignment = 64 : i64} : memref<2x128xi8>
 // BODY: scf.for
-// BODY: %[[G:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x128xi8>
 // BODY-COUNT-4: vector.load %{{.*}} : memref<6x36xi8>, vector<16xi8>
 // BODY: vector.shuffle %{{.*}}, %{{.*}} [0, 16, 1, 17,
 // BODY: arith.xori %{{.*}} : vector<64xi8>
@@ -36,11 +36,11 @@
 // BODY: arith.minsi
 // BODY: arith.shrsi %{{.*}} : vector<8xi64>
 // BODY: vector.store %{{.*}} : memref<2x36xi8>, vector<16xi8>
-// BODY: memref.dealloc %[[G]]
-// BODY: %[[T:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x64xi8>
 // BODY: vector.maskedload %{{.*}} : memref<6x36xi8>, vector<16xi1>, vector<16xi8> into vector<16xi8>
+// BODY: vector.store %{{.*}}, %[[G]]{{.*}} : memref<2x128xi8>, vector<64xi8>
 // BODY: vector.maskedstore %{{.*}} : memref<2x36xi8>, vector<16xi1>, vector<16xi8>
-// BODY: memref.dealloc %[[T]]
+// BODY-NOT: memref.dealloc
+// BODY: return
 // PAR-LABEL: func.func private @qc_pw_conv
 // PAR: scf.parallel
 // SDOT-LABEL: func.func @pw
@@ -60,20 +60,22 @@ func.func @pw(%x: tensor<1x6x4x9xi8>) -> tensor<1x2x4x9xi8> {
 // partial one). Two groups are too few shares for the threads, so the
 // parallel loop also splits the 20 output channels: parts of 8 (one block
 // of 8 each, a loop of static trip count so qc-parallel-loops sees the
-// work), the last part also the last 4 channels.
+// work), the last part also the last 4 channels. The interleaved input's
+// buffer is an alloca at the top of the parallel body, which
+// qc-claim-shares gives each thread once.
 // PAR-LABEL: func.func private @qc_pw_conv(%arg0: memref<8x49xi8>, %arg1: memref<20x49xi8>)
 // PAR: scf.parallel (%[[G:.*]], %[[Q:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c2{{.*}}, %c2{{.*}}) step (%c1{{.*}}, %c1
+// PAR-NEXT: memref.alloca() {alignment = 64 : i64} : memref<2x128xi8>
 // PAR: %[[F0:.*]] = arith.muli %[[Q]], %c8
 // PAR: %[[LAST:.*]] = arith.cmpi eq, %[[Q]], %c1
 // PAR: %[[WHOLE:.*]] = arith.cmpi ult, %[[G]], %c1
 // PAR: scf.if %[[WHOLE]]
-// PAR: memref.alloc() {alignment = 64 : i64} : memref<2x128xi8>
 // PAR: scf.for %[[I:.*]] = %c0{{.*}} to %c1{{.*}} step %c1
 // PAR: %[[IF:.*]] = arith.muli %[[I]], %c8
 // PAR: arith.addi %[[F0]], %[[IF]]
 // PAR: scf.if %[[LAST]]
 // PAR: } else {
-// PAR: memref.alloc() {alignment = 64 : i64} : memref<2x128xi8>
+// PAR-NOT: memref.alloc
 // PAR: scf.for %[[I:.*]] = %c0{{.*}} to %c1{{.*}} step %c1
 // PAR: %[[IF:.*]] = arith.muli %[[I]], %c8
 // PAR: arith.addi %[[F0]], %[[IF]]

@@ -140,25 +140,31 @@ def QCClaimShares : Pass<"qc-claim-shares"> {
   let description = [{
     Rewrites every outermost `scf.parallel` (run after `qc-parallel-loops`,
     which keeps only loops worth sharing out, before `convert-scf-to-openmp`)
-    into an `omp.parallel` whose threads claim `chunks` contiguous chunks of
-    its iterations, one at a time, from a counter on the function's stack
-    (`memref.atomic_rmw addi`). Under OpenMP's static schedule a thread that
-    runs slower -- a cloud core whose neighbour is busy -- holds up the
-    other at the loop's end; with claimed chunks the faster thread takes
-    more of them. There is no worksharing loop: Debian's libomp formats a
-    trace string in every worksharing loop's setup
+    into an `omp.parallel` over `chunks` contiguous chunks of its
+    iterations. Each of the first 64 threads owns a contiguous range of the
+    chunks and claims them, one at a time, from its own counter on the
+    function's stack (`memref.atomic_rmw addi`, a cache line per counter);
+    a thread that has run out takes what is left of the other owners'
+    ranges. Under OpenMP's static schedule a thread that runs slower -- a
+    cloud core whose neighbour is busy -- holds up the other at the loop's
+    end; here the faster thread takes more chunks, while each thread still
+    works on the same part of every loop (its data stays in its cache) and
+    claims without contention. There is no worksharing loop: Debian's
+    libomp formats a trace string in every worksharing loop's setup
     (`__kmpc_for_static_init`, `__kmpc_dispatch_init`), which made its
     dynamic schedule slower than static on ResNet-18 and cost even one
-    thread 8% of ResNet-18's time. On one thread the chunks run in the
-    order of the original loop. Loops with reductions are left to
-    `convert-scf-to-openmp`.
+    thread 8% of ResNet-18's time. Static allocas at the top of the loop's
+    body (kernels' scratch buffers) are made once per thread. On one thread
+    the chunks run in the order of the original loop. Loops with reductions
+    are left to `convert-scf-to-openmp`.
   }];
   let options = [
     Option<"chunks", "chunks", "int64_t", "16",
-           "Chunks per loop: more balance the threads better, fewer keep "
-           "more of a thread's data together">
+           "Chunks per loop, split among the owners' ranges: more balance "
+           "the threads better, each costs an atomic add">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::omp::OpenMPDialect",
                            "::mlir::scf::SCFDialect"];

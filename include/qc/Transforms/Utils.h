@@ -4,12 +4,23 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Value.h"
 
 #include <string>
 
 namespace qc {
+
+/// Clones the static memref.alloca ops at the top level of `body`, a loop
+/// body about to be cloned into another loop, at `b`'s insertion point and
+/// maps them in `map`: one buffer for every iteration, where an alloca in
+/// the new loop would grow the stack with each.
+void hoistStaticAllocas(mlir::OpBuilder &b, mlir::Block &body, mlir::IRMapping &map);
+
+/// Clones `body`'s ops but its terminator and the allocas `map` already
+/// maps (hoistStaticAllocas) at `b`'s insertion point.
+void cloneBody(mlir::OpBuilder &b, mlir::Block &body, mlir::IRMapping &map);
 
 /// The ONNX tensor name a location carries: the outermost NameLoc, or the
 /// last name of a FusedLoc. Empty when there is none.

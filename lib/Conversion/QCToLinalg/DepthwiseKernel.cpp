@@ -223,14 +223,9 @@ LogicalResult qc::buildDepthwiseBody(func::FuncOp fn, bool parallel) {
   auto bcast = [&](Value scalar) {
     return vector::BroadcastOp::create(b, loc, vec(lanes, i32), scalar);
   };
-  auto channel = [&](Value c) {
-    // The plane the taps read: the input's, or its padded copy.
-    Value src = in;
-    if (padded) {
-      src = memref::AllocOp::create(b, loc, MemRefType::get({Hp, Wp + slack}, i8),
-                                    b.getI64IntegerAttr(64));
-      copyPadded(c, src);
-    }
+  // Channel c from `src`, the plane the taps read: the input's, or its
+  // padded copy.
+  auto channelFrom = [&](Value c, Value src) {
     auto at = [&](Value row, Value col) -> SmallVector<Value> {
       if (padded)
         return {row, col};
@@ -309,15 +304,30 @@ LogicalResult qc::buildDepthwiseBody(func::FuncOp fn, bool parallel) {
       if (full < OW)
         block(oh, idx(full), OW - full);
     });
-    if (padded)
-      memref::DeallocOp::create(b, loc, src);
   };
-  if (parallel)
+  auto planeType = MemRefType::get({Hp, Wp + slack}, i8);
+  auto channel = [&](Value c, Value plane) {
+    if (!padded)
+      return channelFrom(c, in);
+    copyPadded(c, plane);
+    channelFrom(c, plane);
+  };
+  // The padded plane: one per scf.parallel iteration (one per thread after
+  // qc-claim-shares), or one before the serial loop.
+  if (parallel) {
     scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{idx(C)},
-                            ValueRange{idx(1)},
-                            [&](OpBuilder &, Location, ValueRange cs) { channel(cs[0]); });
-  else
-    forEach(0, C, 1, channel);
+                            ValueRange{idx(1)}, [&](OpBuilder &, Location, ValueRange cs) {
+                              Value plane = padded ? scratchBuffer(b, loc, planeType) : Value();
+                              channel(cs[0], plane);
+                              if (plane)
+                                freeScratch(b, loc, plane);
+                            });
+  } else {
+    Value plane = padded ? scratchBuffer(b, loc, planeType) : Value();
+    forEach(0, C, 1, [&](Value c) { channel(c, plane); });
+    if (plane)
+      freeScratch(b, loc, plane);
+  }
   func::ReturnOp::create(b, loc);
   for (StringRef a : {"qc.dw_weights", "qc.dw_bias", "qc.dw_requant", "qc.dw_geom",
                       "qc.vnni_out"})

@@ -69,6 +69,20 @@ func::FuncOp qc::declareKernel(OpBuilder &mb, Location loc, StringRef name,
   return fn;
 }
 
+// Larger buffers go to the heap: a worker thread's stack may be small.
+constexpr int64_t kStackScratchBytes = 64 * 1024;
+
+Value qc::scratchBuffer(OpBuilder &b, Location loc, MemRefType type) {
+  if (type.getNumElements() * type.getElementTypeBitWidth() / 8 > kStackScratchBytes)
+    return memref::AllocOp::create(b, loc, type, b.getI64IntegerAttr(64));
+  return memref::AllocaOp::create(b, loc, type, b.getI64IntegerAttr(64));
+}
+
+void qc::freeScratch(OpBuilder &b, Location loc, Value buf) {
+  if (buf.getDefiningOp<memref::AllocOp>())
+    memref::DeallocOp::create(b, loc, buf);
+}
+
 void qc::yieldUnsigned(OpBuilder &b, Location loc, ValueRange args) {
   Value flip = arith::ConstantIntOp::create(b, loc, b.getI8Type(), -128);
   linalg::YieldOp::create(b, loc,

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "qc/Conversion/Passes.h"
+#include "qc/Transforms/Utils.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -66,16 +67,17 @@ void sequentialize(scf::ParallelOp p, unsigned keep) {
   unsigned n = p.getNumLoops();
   auto lbs = p.getLowerBound(), ubs = p.getUpperBound(), steps = p.getStep();
   auto inner = [&](OpBuilder &ob, ValueRange outer) {
+    IRMapping hoisted;
+    qc::hoistStaticAllocas(ob, *p.getBody(), hoisted);
     scf::buildLoopNest(
         ob, loc, lbs.drop_front(keep), ubs.drop_front(keep),
         steps.drop_front(keep),
         [&](OpBuilder &nb, Location, ValueRange ivs) {
-          IRMapping map;
+          IRMapping map = hoisted;
           for (unsigned d = 0; d < n; ++d)
             map.map(p.getInductionVars()[d],
                     d < keep ? outer[d] : ivs[d - keep]);
-          for (Operation &op : p.getBody()->without_terminator())
-            nb.clone(op, map);
+          qc::cloneBody(nb, *p.getBody(), map);
         });
   };
   if (keep == 0)

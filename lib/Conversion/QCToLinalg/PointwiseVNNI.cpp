@@ -142,17 +142,14 @@ struct Pointwise {
 
   /// `blocks` blocks of kMR channels from f0, those below `f1` (null: all),
   /// for the pixel blocks [p, p + 16 nv), whose input is first interleaved
-  /// once into `group` [C/4][nv x 64] (in L1), not again for every block of
-  /// output channels (shuffles share a port with vpdpbusd on Intel cores:
-  /// MobileNetV2 11% faster on Emerald Rapids); then the last F % kMR
-  /// channels where `lastPart` holds (null: always). The channel loop has a
-  /// static trip count, so qc-parallel-loops sees the work.
+  /// once into `group` ([C/4][kNV x 64], nv blocks used; in L1), not again
+  /// for every block of output channels (shuffles share a port with
+  /// vpdpbusd on Intel cores: MobileNetV2 11% faster on Emerald Rapids);
+  /// then the last F % kMR channels where `lastPart` holds (null: always).
+  /// The channel loop has a static trip count, so qc-parallel-loops sees
+  /// the work.
   void pixelGroup(Value p, int64_t F, Value f0, int64_t blocks, Value f1,
                   Value lastPart, int64_t nv, int64_t pEnd) {
-    int64_t C4 = (C + 3) / 4;
-    group = memref::AllocOp::create(
-        b, loc, MemRefType::get({C4, nv * 4 * kLanes}, b.getI8Type()),
-        b.getI64IntegerAttr(64));
     SmallVector<int64_t> counts = blockCounts(p, nv, pEnd);
     auto fill = [&](Value k4, bool tailK) {
       Value k = arith::MulIOp::create(b, loc, k4, idx(4));
@@ -193,7 +190,6 @@ struct Pointwise {
         chunk(idx(fFull), F - fFull, p, nv, pEnd);
         scf::YieldOp::create(b, loc);
       });
-    memref::DeallocOp::create(b, loc, group);
   }
 
   /// Groups of kNV whole pixel blocks, then one group of the remaining
@@ -206,7 +202,11 @@ struct Pointwise {
     int64_t full = P / kLanes, groups = full / kNV, step = kNV * kLanes;
     int64_t rest = (P + kLanes - 1) / kLanes - groups * kNV;
     int64_t fFull = F / kMR * kMR, all = groups + (rest ? 1 : 0);
+    // The interleaved input of a pixel group (whole or the rest): one buffer
+    // per scf.parallel iteration, or one before the serial loop.
+    auto groupType = MemRefType::get({(C + 3) / 4, kNV * 4 * kLanes}, b.getI8Type());
     if (!parallel) {
+      group = scratchBuffer(b, loc, groupType);
       if (groups)
         scf::ForOp::create(b, loc, idx(0), idx(groups * step), idx(step),
                            ValueRange{},
@@ -216,6 +216,7 @@ struct Pointwise {
                            });
       if (rest)
         pixelGroup(idx(groups * step), F, idx(0), fFull / kMR, Value(), Value(), rest, P);
+      freeScratch(b, loc, group);
       return;
     }
     // Channel parts: whole blocks of kMR, the last part also F % kMR.
@@ -226,6 +227,7 @@ struct Pointwise {
     scf::ParallelOp::create(
         b, loc, ValueRange{idx(0), idx(0)}, ValueRange{idx(all), idx(parts)},
         ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange iv) {
+          group = scratchBuffer(b, loc, groupType);
           Value f0 = arith::MulIOp::create(b, loc, iv[1], idx(per));
           // Only the last part may end early.
           Value f1 = per * parts > fFull ? idx(fFull) : Value();
@@ -238,22 +240,25 @@ struct Pointwise {
           auto tail = [&] {
             pixelGroup(idx(groups * step), F, f0, per / kMR, f1, last, rest, P);
           };
-          if (!rest)
-            return whole();
-          if (!groups)
-            return tail();
-          Value isWhole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                                iv[0], idx(groups));
-          scf::IfOp::create(
-              b, loc, isWhole,
-              [&](OpBuilder &, Location) {
-                whole();
-                scf::YieldOp::create(b, loc);
-              },
-              [&](OpBuilder &, Location) {
-                tail();
-                scf::YieldOp::create(b, loc);
-              });
+          if (!rest) {
+            whole();
+          } else if (!groups) {
+            tail();
+          } else {
+            Value isWhole = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                                  iv[0], idx(groups));
+            scf::IfOp::create(
+                b, loc, isWhole,
+                [&](OpBuilder &, Location) {
+                  whole();
+                  scf::YieldOp::create(b, loc);
+                },
+                [&](OpBuilder &, Location) {
+                  tail();
+                  scf::YieldOp::create(b, loc);
+                });
+          }
+          freeScratch(b, loc, group);
         });
   }
 };

@@ -1,7 +1,8 @@
 // Executes a 2-d scf.parallel (a dynamic lower bound, steps 4 and 3) after
 // qc-claim-shares on 2 OpenMP threads, with fewer and with more chunks than
-// iterations, and checks every point ran exactly once: the count of cells
-// hit other than expected (0), then all hits (12 x 4).
+// iterations, and on 5 threads (more than the cores: they take chunks from
+// each other's ranges), and checks every point ran exactly once: the count
+// of cells hit other than expected (0), then all hits (12 x 4).
 // RUN: qc-opt %s --qc-claim-shares="chunks=5" --convert-linalg-to-loops \
 // RUN:   --convert-scf-to-openmp --qc-inline-alloca-scopes --convert-scf-to-cf \
 // RUN:   --convert-openmp-to-llvm --convert-vector-to-llvm --finalize-memref-to-llvm \
@@ -16,6 +17,14 @@
 // RUN:   --convert-arith-to-llvm --convert-cf-to-llvm --convert-func-to-llvm \
 // RUN:   --reconcile-unrealized-casts \
 // RUN: | env OMP_NUM_THREADS=2 mlir-runner -e main -entry-point-result=void \
+// RUN:   -shared-libs=%llvm_lib_dir/libmlir_c_runner_utils.so,%llvm_lib_dir/libomp.so \
+// RUN: | FileCheck %s
+// RUN: qc-opt %s --qc-claim-shares="chunks=64" --convert-linalg-to-loops \
+// RUN:   --convert-scf-to-openmp --qc-inline-alloca-scopes --convert-scf-to-cf \
+// RUN:   --convert-openmp-to-llvm --convert-vector-to-llvm --finalize-memref-to-llvm \
+// RUN:   --convert-arith-to-llvm --convert-cf-to-llvm --convert-func-to-llvm \
+// RUN:   --reconcile-unrealized-casts \
+// RUN: | env OMP_NUM_THREADS=5 mlir-runner -e main -entry-point-result=void \
 // RUN:   -shared-libs=%llvm_lib_dir/libmlir_c_runner_utils.so,%llvm_lib_dir/libomp.so \
 // RUN: | FileCheck %s
 

@@ -121,3 +121,28 @@ func.func @reduction(%a: memref<1024xf32>) -> f32 {
   }
   return %s : f32
 }
+
+// -----
+
+// A loop too small to share out becomes sequential; the static alloca at
+// the top of its body (a kernel's scratch buffer) is made once before the
+// new loop, not in it (which would grow the stack per iteration).
+// CHECK-LABEL: func @scratch
+// CHECK: %[[S:.*]] = memref.alloca() {alignment = 64 : i64} : memref<64xi8>
+// CHECK-NEXT: scf.for %[[I:.*]] =
+// CHECK-NOT: memref.alloca
+// CHECK: memref.store %{{.*}}, %[[S]][%[[I]]]
+// CHECK-NOT: scf.parallel
+func.func @scratch(%m: memref<64xi8>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  scf.parallel (%i) = (%c0) to (%c64) step (%c1) {
+    %s = memref.alloca() {alignment = 64 : i64} : memref<64xi8>
+    %v = memref.load %m[%i] : memref<64xi8>
+    memref.store %v, %s[%i] : memref<64xi8>
+    %w = memref.load %s[%i] : memref<64xi8>
+    memref.store %w, %m[%i] : memref<64xi8>
+  }
+  return
+}
