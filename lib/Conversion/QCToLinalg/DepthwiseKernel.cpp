@@ -306,27 +306,25 @@ LogicalResult qc::buildDepthwiseBody(func::FuncOp fn, bool parallel) {
     });
   };
   auto planeType = MemRefType::get({Hp, Wp + slack}, i8);
+  // The padded plane (null: none): one per scf.parallel iteration (one per
+  // thread after qc-claim-shares), or one before the serial loop.
+  auto newPlane = [&] { return padded ? scratchBuffer(b, loc, planeType) : Value(); };
   auto channel = [&](Value c, Value plane) {
-    if (!padded)
-      return channelFrom(c, in);
-    copyPadded(c, plane);
-    channelFrom(c, plane);
+    if (plane)
+      copyPadded(c, plane);
+    channelFrom(c, plane ? plane : in);
   };
-  // The padded plane: one per scf.parallel iteration (one per thread after
-  // qc-claim-shares), or one before the serial loop.
   if (parallel) {
     scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{idx(C)},
                             ValueRange{idx(1)}, [&](OpBuilder &, Location, ValueRange cs) {
-                              Value plane = padded ? scratchBuffer(b, loc, planeType) : Value();
+                              Value plane = newPlane();
                               channel(cs[0], plane);
-                              if (plane)
-                                freeScratch(b, loc, plane);
+                              freeScratch(b, loc, plane);
                             });
   } else {
-    Value plane = padded ? scratchBuffer(b, loc, planeType) : Value();
+    Value plane = newPlane();
     forEach(0, C, 1, [&](Value c) { channel(c, plane); });
-    if (plane)
-      freeScratch(b, loc, plane);
+    freeScratch(b, loc, plane);
   }
   func::ReturnOp::create(b, loc);
   for (StringRef a : {"qc.dw_weights", "qc.dw_bias", "qc.dw_requant", "qc.dw_geom",

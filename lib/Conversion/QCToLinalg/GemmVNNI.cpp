@@ -79,7 +79,7 @@ Value qc::scratchBuffer(OpBuilder &b, Location loc, MemRefType type) {
 }
 
 void qc::freeScratch(OpBuilder &b, Location loc, Value buf) {
-  if (buf.getDefiningOp<memref::AllocOp>())
+  if (buf && buf.getDefiningOp<memref::AllocOp>())
     memref::DeallocOp::create(b, loc, buf);
 }
 

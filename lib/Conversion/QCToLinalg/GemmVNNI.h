@@ -44,7 +44,7 @@ mlir::memref::GlobalOp kernelGlobalOf(mlir::func::FuncOp fn, llvm::StringRef att
 
 /// A kernel's scratch buffer of `type` (64-byte aligned): on the stack up
 /// to kStackScratchBytes, else on the heap; freeScratch releases it (a
-/// no-op for the stack). Create it before a serial loop, not in its body (an
+/// no-op for the stack or a null value). Create it before a serial loop, not in its body (an
 /// alloca in a loop grows the stack per iteration), or at the top of an
 /// scf.parallel body: qc-parallel-loops and qc-claim-shares give each
 /// thread one such alloca for all the iterations it runs. A heap block per
