@@ -4,16 +4,18 @@
 
 Measures, in this run: the AVX-512 VNNI peak (a C loop of 16 independent
 `vpdpbusd` accumulators, 64 MACs per instruction) and, for each (M, N, K):
-  * qc int8 GEMM: an ONNX MatMulInteger (int8 [M,K] input x int8 [K,N]
-    constant -> int32 [M,N]) compiled by qc for the host and for plain
-    x86-64, run in process -- the same computation as the oneDNN u8 x s8 ->
-    s32 matmul it is compared with (qc shifts its weights to unsigned at
-    compile time and corrects with A's row sums, in its time); both engines
-    get random operands;
+  * qc int8 GEMM: an ONNX MatMulInteger ([M,K] input x int8 [K,N] constant
+    -> int32 [M,N]) compiled by qc for the host (and, int8 input, for plain
+    x86-64), run in process, with an int8 input (s8 x s8: qc shifts its
+    weights to unsigned at compile time and corrects with A's row sums, in
+    its time) and with a uint8 input (u8 x s8: the input is vpdpbusd's
+    unsigned operand as it is, the correction a constant);
+  * oneDNN (Debian libdnnl-dev) on one thread on the same types: an s8 x s8
+    -> s32 matmul and a u8 x s8 -> s32 one; both engines get random
+    operands, each engine's ratio is against the other on the same types;
   * qc quantized Gemm: a float ONNX Gemm quantized by qc (int8 weights, the
     requantize fused), timed with its float input quantized and its output
-    dequantized, as a user's float model runs;
-  * oneDNN (Debian libdnnl-dev) on one thread.
+    dequantized, as a user's float model runs.
 qc and oneDNN take turns (--rounds, medians): the host's speed drifts, so
 the ratio to oneDNN is the median of each round's own ratio (both engines
 timed within seconds of each other), not a ratio of medians taken apart.
@@ -67,14 +69,15 @@ DNNL_C = r"""
 #include <time.h>
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
 static int cmp(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
-/* Median seconds of a oneDNN u8 x s8 -> s32 matmul [M,K] x [K,N], weights
-   reordered once to the layout the primitive wants (not timed). */
-double qc_bench_onednn(long M, long N, long K, int reps) {
+/* Median seconds of a oneDNN s8 (or u8, `unsigned_a`) x s8 -> s32 matmul
+   [M,K] x [K,N], weights reordered once to the layout the primitive wants
+   (not timed). */
+double qc_bench_onednn(long M, long N, long K, int reps, int unsigned_a) {
   dnnl_engine_t eng; dnnl_stream_t s;
   if (dnnl_engine_create(&eng, dnnl_cpu, 0) || dnnl_stream_create(&s, eng, dnnl_stream_default_flags)) return -1;
   dnnl_memory_desc_t a, b, bany, c;
   dnnl_dims_t ad = {M, K}, bd = {K, N}, cd = {M, N};
-  dnnl_memory_desc_init_by_tag(&a, 2, ad, dnnl_u8, dnnl_ab);
+  dnnl_memory_desc_init_by_tag(&a, 2, ad, unsigned_a ? dnnl_u8 : dnnl_s8, dnnl_ab);
   dnnl_memory_desc_init_by_tag(&b, 2, bd, dnnl_s8, dnnl_ab);
   dnnl_memory_desc_init_by_tag(&bany, 2, bd, dnnl_s8, dnnl_format_tag_any);
   dnnl_memory_desc_init_by_tag(&c, 2, cd, dnnl_s32, dnnl_ab);
@@ -144,6 +147,9 @@ double qc_bench_run(int (*run)(const void *, void *, int64_t), const void *in, v
 """
 
 
+TYPES = {"int8": "s8 x s8", "uint8": "u8 x s8"}
+
+
 def c_timer(work, model, x):
     """`() -> seconds`: the median of `reps` calls of the model's C entry point
     on x, timed in C (as oneDNN is)."""
@@ -165,8 +171,9 @@ def c_timer(work, model, x):
     return seconds
 
 
-def onednn_gops(work, m, n, k, reps):
-    """oneDNN (Debian libdnnl-dev) on one thread, or None when it is missing."""
+def onednn_gops(work, m, n, k, reps, dtype="int8"):
+    """oneDNN (Debian libdnnl-dev) on one thread, int8 or uint8 input x int8
+    weights, or None when it is missing."""
     src, lib = work / "dnnl.c", work / "dnnl.so"
     if not lib.exists():
         src.write_text(DNNL_C)
@@ -174,8 +181,8 @@ def onednn_gops(work, m, n, k, reps):
                           capture_output=True).returncode != 0:
             return None
     f = ctypes.CDLL(str(lib)).qc_bench_onednn
-    f.restype, f.argtypes = ctypes.c_double, [ctypes.c_long] * 3 + [ctypes.c_int]
-    sec = f(m, n, k, max(reps, 5))
+    f.restype, f.argtypes = ctypes.c_double, [ctypes.c_long] * 3 + [ctypes.c_int] * 2
+    sec = f(m, n, k, max(reps, 5), dtype == "uint8")
     return 2 * m * n * k / sec if sec > 0 else None
 
 
@@ -212,19 +219,22 @@ def compiled(work, name, graph, calib=None, target=None):
     return CompiledModel(out)
 
 
-def qc_int8_gemm(work, m, n, k, target):
-    """MatMulInteger int8 x int8 -> int32; a check against numpy, then a timer."""
+def qc_int8_gemm(work, m, n, k, target, dtype="int8"):
+    """MatMulInteger int8 (or uint8) x int8 -> int32; a check against numpy,
+    then a timer."""
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(0)
     b = rng.integers(-128, 128, (k, n)).astype(np.int8)
+    elt = TensorProto.UINT8 if dtype == "uint8" else TensorProto.INT8
     g = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "mmi",
-                          [helper.make_tensor_value_info("a", TensorProto.INT8, [m, k])],
+                          [helper.make_tensor_value_info("a", elt, [m, k])],
                           [helper.make_tensor_value_info("y", TensorProto.INT32, [m, n])],
                           [numpy_helper.from_array(b, "b")])
-    run = compiled(work, f"mmi{m}x{n}x{k}", g, target=target)
-    a = rng.integers(-128, 128, (m, k)).astype(np.int8)
+    run = compiled(work, f"mmi{m}x{n}x{k}-{dtype}", g, target=target)
+    info = np.iinfo(dtype)
+    a = rng.integers(info.min, info.max + 1, (m, k)).astype(dtype)
     if not np.array_equal(run(a), (a.astype(np.int64) @ b.astype(np.int64)).astype(np.int32)):
-        raise SystemExit(f"qc's {m}x{n}x{k} int8 GEMM ({target}) differs from numpy")
+        raise SystemExit(f"qc's {m}x{n}x{k} {dtype} x int8 GEMM ({target}) differs from numpy")
     return c_timer(work, run, a)
 
 
@@ -262,33 +272,44 @@ def main():
             m, n, k = map(int, s.split(","))
             ops = 2 * m * n * k
             base = ops / qc_int8_gemm(work, m, n, k, "x86-64")(a.reps)
-            fast = qc_int8_gemm(work, m, n, k, best)
+            fast = {t: qc_int8_gemm(work, m, n, k, best, t) for t in TYPES}
             quant = qc_quantized_gemm(work, m, n, k, best)
-            runs = {"peak": [], "qc": [], "quant": [], "dnnl": []}
+            runs = {"peak": [], "quant": []}
             # Enough calls for ~50 ms per measurement at 1 TOPS: a call of
             # the small shapes takes microseconds, and the host's noise
             # bursts last milliseconds.
             reps = max(a.reps, int(5e10 / ops))
             for _ in range(a.rounds):
                 runs["peak"].append(measure_peak(work, a.reps))
-                runs["qc"].append(ops / fast(reps))
+                for t in TYPES:
+                    runs.setdefault(("qc", t), []).append(ops / fast[t](reps))
+                    runs.setdefault(("dnnl", t), []).append(
+                        onednn_gops(work, m, n, k, reps, t) or float("nan"))
                 runs["quant"].append(ops / quant(reps))
-                runs["dnnl"].append(onednn_gops(work, m, n, k, reps) or float("nan"))
             med = {key: float(np.median(v)) for key, v in runs.items()}
-            med["vs"] = float(np.median(np.array(runs["qc"]) / np.array(runs["dnnl"])))
+            for t in TYPES:
+                med[("vs", t)] = float(np.median(np.array(runs[("qc", t)]) / np.array(runs[("dnnl", t)])))
             rows.append((m, n, k, base, med))
         peak = float(np.median([r[4]["peak"] for r in rows]))
         print(f"measured int8 peak (1 core, vpdpbusd): {peak / 1e9:.0f} GOPS (median over the shapes' rounds)")
-        print(f"{'M x N x K':<18}{'x86-64':>8}{best:>20}{'% peak':>8}{'oneDNN':>8}{'vs oneDNN':>11}"
+        print(f"{'M x N x K':<20}{'A x B':<9}{'x86-64':>8}{best:>20}{'% peak':>8}{'oneDNN':>8}{'vs oneDNN':>11}"
               f"{'quantized Gemm':>16}{'% peak':>8}   (GOPS)")
         for m, n, k, base, med in rows:
-            q, dn, qu = med["qc"], med["dnnl"], med["quant"]
-            print(f"{f'{m} x {n} x {k}':<18}{base / 1e9:>8.1f}{q / 1e9:>20.1f}{100 * q / med['peak']:>7.1f}%"
-                  f"{dn / 1e9:>8.1f}{med['vs']:>10.3f}x{qu / 1e9:>16.1f}{100 * qu / med['peak']:>7.1f}%")
-        print("qc int8 GEMM: MatMulInteger int8 x int8 -> int32 (oneDNN: u8 x s8 -> s32); quantized Gemm: "
-              "a float Gemm quantized by qc, float input quantized and output dequantized in its time. "
-              "% peak against the peak measured in the same rounds; vs oneDNN: the median of the "
-              "rounds' ratios.")
+            for i, t in enumerate(TYPES):
+                q, dn = med[("qc", t)], med[("dnnl", t)]
+                first = i == 0
+                shape = f"{m} x {n} x {k}" if first else ""
+                cols = f"{base / 1e9:>8.1f}" if first else f"{'':>8}"
+                line = (f"{shape:<20}{TYPES[t]:<9}{cols}{q / 1e9:>20.1f}{100 * q / med['peak']:>7.1f}%"
+                        f"{dn / 1e9:>8.1f}{med[('vs', t)]:>10.3f}x")
+                if first:
+                    qu = med["quant"]
+                    line += f"{qu / 1e9:>16.1f}{100 * qu / med['peak']:>7.1f}%"
+                print(line)
+        print("qc int8 GEMM: MatMulInteger int8 (s8) or uint8 (u8) input x int8 weights -> int32, "
+              "against oneDNN's matmul on the same types; quantized Gemm: a float Gemm quantized by "
+              "qc, float input quantized and output dequantized in its time. % peak against the "
+              "peak measured in the same rounds; vs oneDNN: the median of the rounds' ratios.")
 
 
 if __name__ == "__main__":

@@ -196,8 +196,10 @@ def test_conv_kernels_match_generic_loops(tmp_path, seed):
 
 @pytest.mark.skipif(host_arch() != "x86-64" or bool(missing_features("x86-64-avx512vnni")),
                     reason="needs an AVX-512 VNNI host")
-@pytest.mark.parametrize("m,k", [(1, 8202), (3, 8202), (43, 8202), (46, 8202), (46, 300)])
-def test_vnni_gemm_matches_numpy(tmp_path, m, k):
+@pytest.mark.parametrize("m,k,dtype", [(1, 8202, "int8"), (3, 8202, "int8"), (43, 8202, "int8"),
+                                       (46, 8202, "int8"), (46, 300, "int8"), (1, 8202, "uint8"),
+                                       (43, 8202, "uint8"), (46, 300, "uint8")])
+def test_vnni_gemm_matches_numpy(tmp_path, m, k, dtype):
     """An int8 MatMulInteger on the VNNI gemm kernel against numpy: 43 rows
     (three blocks of 6, then five of 5: 43 = 18 + 25), 46 (six blocks of 6
     in two bands -- 30 rows of K bytes fill a band's 256 KiB, the second
@@ -210,23 +212,30 @@ def test_vnni_gemm_matches_numpy(tmp_path, m, k):
     of 64, then a lone 16-column block and a 3-column one), rows of -128 and of 127 (the
     extremes of the row-sum correction, in blocks of 6 and of 5), on 1 and
     2 threads. K = 300 (the group's weights in L1: the column groups are
-    the outer loop) with 46 rows."""
+    the outer loop) with 46 rows. A uint8 input (rows of 0 and 255, a zero
+    point of 77) is vpdpbusd's unsigned operand as it is: no row sums, the
+    weights unshifted, the shift's correction in the bias."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(0)
     n = 83
     b = rng.integers(-128, 128, (k, n)).astype(np.int8)
-    g = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"], ["y"])], "mmi",
-                          [helper.make_tensor_value_info("a", TensorProto.INT8, [m, k])],
+    unsigned = dtype == "uint8"
+    zp = [numpy_helper.from_array(np.array(77, np.uint8), "zp")] if unsigned else []
+    g = helper.make_graph([helper.make_node("MatMulInteger", ["a", "b"] + ["zp"] * unsigned, ["y"])],
+                          "mmi",
+                          [helper.make_tensor_value_info(
+                              "a", TensorProto.UINT8 if unsigned else TensorProto.INT8, [m, k])],
                           [helper.make_tensor_value_info("y", TensorProto.INT32, [m, n])],
-                          [numpy_helper.from_array(b, "b")])
+                          [numpy_helper.from_array(b, "b")] + zp)
     model = tmp_path / "mmi.onnx"
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), model)
     run_qc("compile", model, "--target", "x86-64-avx512vnni", "-o", tmp_path / "out")
     assert "vpdpbusd" in (tmp_path / "out" / "model.s").read_text()
-    a = rng.integers(-128, 128, (m, k)).astype(np.int8)
-    a[min(1, m - 1)], a[m - 2], a[min(41, m - 1)] = -128, 127, 127
-    want = a.astype(np.int64) @ b.astype(np.int64)
+    lo, hi = (0, 255) if unsigned else (-128, 127)
+    a = rng.integers(lo, hi + 1, (m, k)).astype(dtype)
+    a[min(1, m - 1)], a[m - 2], a[min(41, m - 1)] = lo, hi, hi
+    want = (a.astype(np.int64) - 77 * unsigned) @ b.astype(np.int64)
     for threads in (1, 2):
         got = CompiledModel(tmp_path / "out", threads)(a)
         assert np.array_equal(got, want.astype(np.int32))

@@ -182,3 +182,39 @@ func.func @gemm_long_k(%x: tensor<12x1024xi8>) -> tensor<12x256xi32> {
   %0 = qc.gemm %x, %w, %b {input_zp = 0 : i32, weight_zp = 0 : i32} : (tensor<12x1024xi8>, tensor<256x1024xi8>, tensor<256xi32>) -> tensor<12x256xi32>
   return %0 : tensor<12x256xi32>
 }
+
+// -----
+
+// A uint8 input (the importer's int8 view is its bytes xor 0x80): the kernel
+// reads the bytes before the xor as vpdpbusd's unsigned operand, the
+// weights are its signed one as they are, and (x + 128) w = x w + 128 w puts
+// the correction in the bias: no row sums. Bias' = bias - input_zp * sum(w)
+// - 128 * sum(w): channel 0 10 + 126 * 36 - 128 * 36 = -62, channel 2 30 -
+// 2 * 72 = -114. 7 rows: a block of 6 and the single-row path. On sdot
+// (signed bytes only) the xor stays and the kernel reads its result.
+// CHECK: memref.global "private" constant @qc_vnni_weights : memref<1x2x256xi8> = dense<"0x01020304FF000100090909090000000000
+// CHECK: memref.global "private" constant @qc_vnni_bias : memref<16xi32> = dense<[-62, -20, -114, 0,
+// CHECK-LABEL: func.func private @qc_vnni_gemm(memref<7x8xi8>, memref<7x3xi32>)
+// CHECK-SAME: qc.vnni_unsigned_input
+// CHECK-LABEL: func.func @gemm_unsigned
+// CHECK: %[[A:.*]] = bufferization.to_buffer %arg0 read_only : tensor<7x8xi8> to memref<7x8xi8>
+// CHECK: call @qc_vnni_gemm(%[[A]],
+// BODY-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<7x8xi8>, %arg1: memref<7x3xi32>)
+// BODY-NOT: vector.reduction
+// BODY: %[[W:.*]] = vector.load %{{.*}} : memref<1x2x256xi8>, vector<64xi8>
+// BODY: %[[A:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// BODY: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[A]], %[[W]])
+// BODY-NOT: vector.reduction
+// BODY-LABEL: func.func @gemm_unsigned
+// SDOT-LABEL: func.func private @qc_vnni_gemm(%arg0: memref<7x8xi8>, %arg1: memref<7x3xi32>)
+// SDOT-LABEL: func.func @gemm_unsigned
+// SDOT: %[[F:.*]] = tosa.bitwise_xor %arg0
+// SDOT: bufferization.to_buffer %[[F]] read_only
+func.func @gemm_unsigned(%x: tensor<7x8xi8>) -> tensor<7x3xi32> {
+  %c = arith.constant dense<-128> : tensor<1x1xi8>
+  %f = tosa.bitwise_xor %x, %c : (tensor<7x8xi8>, tensor<1x1xi8>) -> tensor<7x8xi8>
+  %w = arith.constant dense<[[1, 2, 3, 4, 5, 6, 7, 8], [-1, 0, 1, 0, -1, 0, 1, 0], [9, 9, 9, 9, 9, 9, 9, 9]]> : tensor<3x8xi8>
+  %b = arith.constant dense<[10, -20, 30]> : tensor<3xi32>
+  %0 = qc.gemm %f, %w, %b {input_zp = -126 : i32, weight_zp = 0 : i32} : (tensor<7x8xi8>, tensor<3x8xi8>, tensor<3xi32>) -> tensor<7x3xi32>
+  return %0 : tensor<7x3xi32>
+}

@@ -28,7 +28,10 @@ def ConvertQCToLinalg : Pass<"convert-qc-to-linalg", "::mlir::ModuleOp"> {
     runs on AVX-512 VNNI `vpdpbusd` (lib/Conversion/QCToLinalg/GemmVNNI.cpp):
     weights packed at compile time (shifted to unsigned, vpdpbusd's unsigned
     operand), accumulators in registers, -128 x each row's sum of the input
-    added at run time; the int32 results are identical. Group-1 int8 convs
+    added at run time; when the gemm reads `tosa.bitwise_xor x, -128` (a
+    uint8 input), x's bytes are the unsigned operand instead, the weights
+    stay signed and the correction is a constant in the bias (no row sums);
+    the int32 results are identical. Group-1 int8 convs
     get their own kernels: on NCHW rows for 1x1 stride-1 unpadded ones
     (PointwiseVNNI.cpp), on stride phases of the input for the others
     (DirectConvVNNI.cpp). With `sdot`, the same gemm kernel on AArch64 `sdot`

@@ -274,10 +274,16 @@ struct Kernel {
   /// output zero point and clamp; null for an int32 result.
   Value requant;
   int32_t zp = 0, lo = 0, hi = 0;
-  /// The dot instruction: AVX-512 vpdpbusd (16 lanes, u8 x s8: the input is
-  /// shifted by 128) or AArch64 sdot (4 lanes, s8 x s8).
+  /// The dot instruction: AVX-512 vpdpbusd (16 lanes, u8 x s8: the weights
+  /// shifted by 128, or a uint8 input) or AArch64 sdot (4 lanes, s8 x s8).
   bool sdot = false;
+  /// The input's bytes are uint8 (an int8 tensor xor 0x80): vpdpbusd's
+  /// unsigned operand, the weights its signed one, no row sums.
+  bool unsignedA = false;
   int64_t lanes = kLanes;
+
+  /// Whether the kernel corrects the weights' shift with A's row sums.
+  bool rowSums() const { return !sdot && !unsignedA; }
 
   Value requantize(Value acc, Value col) {
     auto v16 = VectorType::get({lanes}, b.getI32Type());
@@ -298,7 +304,8 @@ struct Kernel {
 
   /// Broadcast of A[m][k .. k+3]: vpdpbusd's signed operand (the weights are
   /// the unsigned one, so A needs no shift: an xor per broadcast took a
-  /// vector pipe beside the dot products, 3% of a C model of the loop).
+  /// vector pipe beside the dot products, 3% of a C model of the loop), or
+  /// with unsignedA its unsigned one.
   Value broadcastA(Value m, Value k, bool tail) {
     auto v4 = VectorType::get({kGroup}, b.getI8Type());
     Value bytes;
@@ -372,13 +379,18 @@ struct Kernel {
           broadcastA(arith::AddIOp::create(b, loc, m, idx(r)), k, tail)));
     SmallVector<Value> next;
     for (int64_t r = 0; r < rows; ++r)
-      for (int64_t i = 0; i < nv; ++i)
+      for (int64_t i = 0; i < nv; ++i) {
+        // (accumulator, unsigned bytes, signed bytes)
+        SmallVector<Value, 3> ops = {accs[r * nv + i], wv[i], av[r]};
+        if (unsignedA)
+          std::swap(ops[1], ops[2]);
         next.push_back(LLVM::CallIntrinsicOp::create(
                            b, loc, v16,
                            b.getStringAttr(sdot ? "llvm.aarch64.neon.sdot.v4i32.v16i8"
                                                 : "llvm.x86.avx512.vpdpbusd.512"),
-                           ValueRange{accs[r * nv + i], wv[i], av[r]})
+                           ops)
                            .getResult(0));
+      }
     return next;
   }
 
@@ -509,7 +521,7 @@ struct Kernel {
     bool tail = full * lanes < N;
     Type i32 = b.getI32Type();
     Value corrBuf;
-    if (mBlocks && !sdot)
+    if (mBlocks && rowSums())
       corrBuf = memref::AllocOp::create(b, loc, MemRefType::get({mBlocks}, i32),
                                         b.getI64IntegerAttr(64));
     // One tile: `rows` rows from m, the column group from block g (the
@@ -587,7 +599,7 @@ struct Kernel {
       memref::DeallocOp::create(b, loc, corrBuf);
     int64_t rest = M - mBlocks;
     SmallVector<Value> corr;
-    if (rest && !sdot)
+    if (rest && rowSums())
       corr = rowCorrections(idx(mBlocks), rest);
     // 2 to kMR - 1 remaining rows: one smaller tile per column group.
     if (rest > 1)
@@ -606,30 +618,40 @@ struct Kernel {
 FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
                                    Value input, ArrayRef<int64_t> w,
                                    ArrayRef<int64_t> bias,
-                                   RequantizeOp requant, bool sdot) {
+                                   RequantizeOp requant, bool sdot,
+                                   bool unsignedInput) {
+  assert(!(sdot && unsignedInput) && "sdot multiplies signed bytes only");
   const int64_t kLanes = sdot ? 4 : ::kLanes;
   auto inTy = cast<RankedTensorType>(input.getType());
   int64_t M = inTy.getDimSize(0), K = inTy.getDimSize(1);
   int64_t N = static_cast<int64_t>(bias.size());
   int64_t NB = (N + kLanes - 1) / kLanes, K4 = (K + kGroup - 1) / kGroup;
-  // Packed weights (shifted to unsigned for vpdpbusd) and the bias.
+  // Packed weights (shifted to unsigned for vpdpbusd, unless the input is
+  // the unsigned operand) and the bias.
   int64_t NG = (NB + kNV - 1) / kNV;
   SmallVector<int8_t> packed(NG * K4 * kNV * kLanes * kGroup, 0);
   SmallVector<int32_t> biasP(NB * kLanes, 0);
+  bool shiftWeights = !sdot && !unsignedInput;
   for (int64_t n = 0; n < N; ++n) {
+    int64_t sum = 0;
     for (int64_t k = 0; k < K; ++k) {
       int64_t v = w[n * K + k];
       int64_t blk = n / kLanes;
-      // vpdpbusd's unsigned operand: w + 128 (w ^ 0x80 as a byte).
+      sum += v;
+      // Shifted, vpdpbusd's unsigned operand: w + 128 (w ^ 0x80 as a byte).
       packed[((((blk / kNV) * K4 + k / kGroup) * kNV + blk % kNV) * kLanes +
               n % kLanes) * kGroup + k % kGroup] =
-          static_cast<int8_t>(sdot ? v : v ^ 0x80);
+          static_cast<int8_t>(shiftWeights ? v ^ 0x80 : v);
     }
-    // A fused requantize's input zero point folds into the bias.
-    int64_t nb = bias[n] - (requant ? requant.getInputZp() : 0);
+    // A fused requantize's input zero point folds into the bias, and so
+    // does an unsigned input's shift: (x + 128) w = x w + 128 w.
+    int64_t nb = bias[n] - (requant ? requant.getInputZp() : 0) -
+                 (unsignedInput ? 128 * sum : 0);
     if (nb < INT32_MIN || nb > INT32_MAX)
-      return anchor->emitError() << "bias of channel " << n
-                                 << " overflows int32 with the input zero point";
+      return anchor->emitError()
+             << "bias of channel " << n
+             << " overflows int32 with the input zero point"
+             << (unsignedInput ? " and the uint8 input's shift" : "");
     biasP[n] = static_cast<int32_t>(nb);
   }
 
@@ -656,6 +678,8 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
   fn->setAttr("qc.vnni_bias", FlatSymbolRefAttr::get(bg.getSymNameAttr()));
   if (sdot)
     fn->setAttr("qc.sdot", mb.getUnitAttr());
+  if (unsignedInput)
+    fn->setAttr("qc.vnni_unsigned_input", mb.getUnitAttr());
   if (requant) {
     fn->setAttr("qc.vnni_requant", FlatSymbolRefAttr::get(rg.getSymNameAttr()));
     fn->setAttr("qc.vnni_out",
@@ -663,8 +687,7 @@ FailureOr<Value> qc::buildGemmVNNI(OpBuilder &cb, Operation *anchor,
                                          requant.getMax()}));
   }
 
-  // The call site: the input's buffer (the kernel shifts it to unsigned),
-  // a fresh output buffer.
+  // The call site: the input's buffer, a fresh output buffer.
   Value in = bufferization::ToBufferOp::create(cb, loc, aTy, input,
                                                /*read_only=*/true);
   Value o = memref::AllocOp::create(cb, loc, oTy, cb.getI64IntegerAttr(64));
@@ -725,6 +748,10 @@ struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
         kern.sdot = true;
         kern.lanes = 4;
         fn->removeAttr("qc.sdot");
+      }
+      if (fn->hasAttr("qc.vnni_unsigned_input")) {
+        kern.unsignedA = true;
+        fn->removeAttr("qc.vnni_unsigned_input");
       }
       if (auto rSym = fn->getAttrOfType<FlatSymbolRefAttr>("qc.vnni_requant")) {
         auto rg = module.lookupSymbol<memref::GlobalOp>(rSym);

@@ -19,14 +19,20 @@ namespace qc {
 /// through the same kernel, built at `b`'s insertion point; `anchor` names
 /// errors and finds the module. With `requant` (a dyadic int8 qc.requantize
 /// per tensor or per output channel, its only user), the kernel applies it
-/// in its epilogue and the result is [M][N] int8.
+/// in its epilogue and the result is [M][N] int8. With `unsignedInput`
+/// (vpdpbusd only), `input` holds the bytes of the int8 operand xor 0x80
+/// (a uint8 model input before the importer's flip): they are vpdpbusd's
+/// unsigned operand as they are, the weights its signed one unshifted, and
+/// the correction, `-128 * sum(weights of the column)`, is in the bias: no
+/// row sums at run time.
 mlir::FailureOr<mlir::Value> buildGemmVNNI(mlir::OpBuilder &b,
                                            mlir::Operation *anchor,
                                            mlir::Value input,
                                            llvm::ArrayRef<int64_t> w,
                                            llvm::ArrayRef<int64_t> bias,
                                            RequantizeOp requant = {},
-                                           bool sdot = false);
+                                           bool sdot = false,
+                                           bool unsignedInput = false);
 
 /// A private constant memref.global holding `values` (64-byte aligned),
 /// created at `b`'s insertion point in a module, named `name` (made unique):

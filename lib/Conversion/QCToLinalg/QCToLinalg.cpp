@@ -382,6 +382,22 @@ LogicalResult lowerGemmWith(GemmOp op, ArrayRef<T> w, ArrayRef<T> bias) {
   return success();
 }
 
+/// x when `v` is `tosa.bitwise_xor x, -128` (the importer's int8 view of a
+/// uint8 tensor): x's bytes are v's as uint8, vpdpbusd's unsigned operand.
+Value unflipped(Value v) {
+  auto x = v.getDefiningOp<tosa::BitwiseXorOp>();
+  if (!x)
+    return {};
+  for (auto [c, other] : {std::pair(x.getInput2(), x.getInput1()),
+                          std::pair(x.getInput1(), x.getInput2())}) {
+    auto vals = getConstantI64(c);
+    if (vals && !vals->empty() && other.getType() == v.getType() &&
+        llvm::all_of(*vals, [](int64_t e) { return e == -128; }))
+      return other;
+  }
+  return {};
+}
+
 LogicalResult lowerGemm(GemmOp op, bool vnni, bool sdot,
                         llvm::DenseSet<Operation *> &erased) {
   if (isFloat(op.getInput())) {
@@ -397,8 +413,9 @@ LogicalResult lowerGemm(GemmOp op, bool vnni, bool sdot,
       op.getInput().getType().getElementType().isInteger(8)) {
     OpBuilder b(op);
     RequantizeOp rq = fusableRequant(op.getOutput(), 1);
-    auto r = buildGemmVNNI(b, op, op.getInput(), folded->first,
-                           folded->second, rq, sdot);
+    Value in = op.getInput(), bytes = sdot ? Value() : unflipped(in);
+    auto r = buildGemmVNNI(b, op, bytes ? bytes : in, folded->first,
+                           folded->second, rq, sdot, /*unsignedInput=*/bool(bytes));
     if (failed(r))
       return failure();
     return replaceFused(op, rq, *r, erased);
