@@ -16,23 +16,17 @@
 // CHECK-DAG: memref.global "private" constant @qc_dc_weights : memref<1x576xi8> = dense<"0x01020304FFFEFDFC000000000000000000000000000000000000000000000000
 // CHECK-DAG: memref.global "private" constant @qc_dc_bias : memref<8xi32> = dense<[-17181, 17179, 0, 0, 0, 0, 0, 0]>
 // CHECK-DAG: func.func private @qc_dc_conv(memref<2x224xi8>, memref<8x32xi8>) attributes {{{.*}}qc.dc_taps = array<i64: 0, 0, 0, 4, 0, 8, 0, 32, 0, 36, 0, 40, 0, 64, 0, 68, 0, 72>
-// One pass builds X4 (no tensor.pad): position (c, h, w) = (4 c4 + j,
-// hh - 1, wh - 1) reads the input when inside [5] x [4] x [6], else the zero
-// point 0; then ^ 0x80.
+// One pass builds X4 (no tensor.pad), a kernel of its own: geometry C 5, H 4,
+// W 6, strides 1 x 1, pads top 1 and left 1, phases 1 x 1, C4 2, Hh 7, Wh 8,
+// zero point 0.
+// CHECK-DAG: func.func private @qc_dc_x4(memref<1x5x4x6xi8>, memref<2x224xi8>) attributes {qc.x4_geom = array<i64: 5, 4, 6, 1, 1, 1, 1, 1, 1, 2, 7, 8, 0>}
 // CHECK-LABEL: func.func @dc
 // CHECK-NOT: tensor.pad
-// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x1x2x7x8x4xi8>)
-// CHECK: %[[C:.*]] = arith.subi %{{.*}}, %c0
-// CHECK: %[[H:.*]] = arith.subi %{{.*}}, %c1
-// CHECK: %[[W:.*]] = arith.subi %{{.*}}, %c1
-// CHECK: arith.cmpi slt, %[[C]], %c5
-// CHECK: arith.cmpi slt, %[[H]], %c4
-// CHECK: arith.cmpi slt, %[[W]], %c6
-// CHECK: %[[X:.*]] = tensor.extract %arg0
-// CHECK: %[[V:.*]] = arith.select %{{.*}}, %[[X]], %c0_i8
-// CHECK: arith.xori %[[V]], %c-128_i8
-// CHECK: tensor.collapse_shape %{{.*}} : tensor<1x1x2x7x8x4xi8> into tensor<2x224xi8>
-// CHECK: call @qc_dc_conv
+// CHECK-NOT: linalg.generic
+// CHECK: %[[IN:.*]] = bufferization.to_buffer %arg0 read_only : tensor<1x5x4x6xi8> to memref<1x5x4x6xi8>
+// CHECK: %[[X4:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x224xi8>
+// CHECK: call @qc_dc_x4(%[[IN]], %[[X4]])
+// CHECK: call @qc_dc_conv(%[[X4]],
 // CHECK: tensor.extract_slice %{{.*}}[0, 0] [2, 32] [1, 1] : tensor<8x32xi8> to tensor<2x32xi8>
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0] [2, 4, 6] [1, 1, 1] : tensor<2x4x8xi8> to tensor<2x4x6xi8>
 // CHECK-NOT: qc.requantize
@@ -47,9 +41,29 @@
 // BODY-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // BODY: arith.shrsi %{{.*}} : vector<8xi64>
 // BODY: vector.store %{{.*}} : memref<8x32xi8>, vector<16xi8>
+// The relayout: per X4 row (c4, hh) each of its 4 channel rows copied into
+// a buffer (on the stack) bordered with the zero point, then 16 pixels of
+// the 4 rows interleaved to [16][4] bytes, ^ 0x80; Wh = 8: a masked store
+// of 32 bytes.
+// BODY-LABEL: func.func private @qc_dc_x4(%arg0: memref<1x5x4x6xi8>, %arg1: memref<2x224xi8>)
+// BODY: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<4x64xi8>
+// BODY: scf.for %{{.*}} = %c0 to %c14 step %c1
+// BODY: vector.store %{{.*}}, %[[BUF]]
+// BODY: scf.if
+// BODY: vector.maskedload %arg0
+// BODY: vector.maskedstore %[[BUF]]
+// BODY-COUNT-4: vector.load %[[BUF]]{{.*}} : memref<4x64xi8>, vector<16xi8>
+// BODY: vector.shuffle
+// BODY: arith.xori
+// BODY: vector.maskedstore %arg1
+// BODY-LABEL: func.func @dc
 // PAR-LABEL: func.func private @qc_dc_conv
 // PAR: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step
 // PAR-NEXT: arith.constant
+// PAR-NOT: scf.parallel
+// PAR-LABEL: func.func private @qc_dc_x4
+// PAR: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c14) step
+// PAR-NEXT: memref.alloca
 // PAR-NOT: scf.parallel
 // PAR-LABEL: func.func @dc
 // AArch64 keeps im2col and the sdot gemm kernel.
@@ -76,9 +90,10 @@ func.func @dc(%x: tensor<1x5x4x6xi8>) -> tensor<1x2x4x6xi8> {
 // CHECK-LABEL: func.func private @qc_dc_conv
 // CHECK-SAME: (memref<4x{{[0-9]+}}xi8>, memref<8x32xi32>)
 // CHECK-SAME: qc.dc_taps = array<i64: 0, 0, 1, 0, 0, 4, 0, 20, 1, 20, 0, 24>
+// The relayout: 2 x 2 phases, pads top 1 and left 0, C4 1, Wh 5.
+// CHECK: func.func private @qc_dc_x4(memref<1x3x7x9xi8>, memref<4x{{[0-9]+}}xi8>) attributes {qc.x4_geom = array<i64: 3, 7, 9, 2, 2, 1, 0, 2, 2, 1, {{[0-9]+}}, 5, 0>}
 // CHECK-LABEL: func.func @dc_strided
-// CHECK: linalg.generic
-// CHECK: tensor<2x2x1x{{[0-9]+}}x5x4xi8> into tensor<4x{{[0-9]+}}xi8>
+// CHECK: call @qc_dc_x4
 // CHECK: call @qc_dc_conv
 // CHECK: tensor<2x4x5xi32> to tensor<2x4x4xi32>
 func.func @dc_strided(%x: tensor<1x3x7x9xi8>) -> tensor<1x2x4x4xi32> {

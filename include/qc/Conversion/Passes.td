@@ -85,12 +85,13 @@ def QCVNNIKernels : Pass<"qc-vnni-kernels", "::mlir::ModuleOp"> {
     conv, vectors along the pixels of the NCHW rows, 4 input channels
     interleaved per pixel by shuffles, so neither input nor output is
     transposed (PointwiseVNNI.cpp); for other group-1 convs, the direct
-    kernel on stride phases (DirectConvVNNI.cpp); for a depthwise conv,
+    kernel on stride phases and the relayout of its input into them, 4
+    channels per pixel, padded (DirectConvVNNI.cpp); for a depthwise conv,
     vpdpbusd on 4-byte windows of each channel's (padded) rows, or plain
     multiply-adds on AArch64 (DepthwiseKernel.cpp). With `parallel`, the
     kernels' outer loops (the gemm's row sums and its column groups x row
-    blocks, the convs' pixel groups or channels) are `scf.parallel` (threads
-    share them out; see `qc-parallel-loops`).
+    blocks, the convs' pixel groups or channels, the relayout's rows) are
+    `scf.parallel` (threads share them out; see `qc-parallel-loops`).
   }];
   let options = [
     Option<"parallel", "parallel", "bool", "false",

@@ -11,8 +11,8 @@
 // every q in [0, OH Wh) -- the columns ow >= OW are wasted work, dropped by
 // a slice afterwards -- on the phases with 4 channels interleaved per pixel,
 // the [16][4] bytes vpdpbusd wants:
-//   X4[phase][c4][q][j] = X[phase][4 c4 + j][q] ^ 0x80   (one linalg.generic
-//                                                        that also pads)
+//   X4[phase][c4][q][j] = X[phase][4 c4 + j][q] ^ 0x80   (the qc_dc_x4
+//                    kernel, which also pads: 16 pixels per vector)
 //   for each block of MR output channels f, NV blocks of 16 q (parallel):
 //     acc[r][i] = bias''[f + r]
 //     for c4: for each tap t (unrolled):
@@ -220,44 +220,18 @@ FailureOr<Value> qc::buildDirectConvVNNI(OpBuilder &cb, Conv2DOp op,
   // unsigned, in one pass that also pads: positions outside the input (pads,
   // channels past C, the phase grid's extra rows and columns) get the zero
   // point. (tensor.pad first cost two more passes and two more OpenMP
-  // regions per conv: 2 threads ran ResNet-18 5% slower.)
-  Value in = op.getInput();
-  auto bodyX4 = [&](OpBuilder &nb, Location nl, ValueRange) {
-    auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(nb, nl, v).getResult(); };
-    // (ph=0, pw=1, c4=2, hh=3, wh=4, j=5) -> c, h, w
-    auto at = [&](unsigned d0, int64_t scale, unsigned d1, int64_t minus) -> Value {
-      Value i = arith::MulIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, d0), cst(scale));
-      i = arith::AddIOp::create(nb, nl, i, linalg::IndexOp::create(nb, nl, d1));
-      return arith::SubIOp::create(nb, nl, i, cst(minus));
-    };
-    Value c = at(2, 4, 5, 0), h = at(3, sh, 0, pads[0]), w = at(4, sw, 1, pads[1]);
-    Value inside;
-    SmallVector<Value> idx = {cst(0)};
-    for (auto [v, n] : {std::pair{c, C}, {h, H}, {w, W}}) {
-      Value ok = arith::AndIOp::create(
-          nb, nl, arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, v, cst(0)),
-          arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, v, cst(n)));
-      inside = inside ? arith::AndIOp::create(nb, nl, inside, ok).getResult() : ok;
-      idx.push_back(arith::MaxSIOp::create(
-          nb, nl, arith::MinSIOp::create(nb, nl, v, cst(n - 1)), cst(0)));
-    }
-    Value x = arith::SelectOp::create(
-        nb, nl, inside, tensor::ExtractOp::create(nb, nl, in, idx),
-        arith::ConstantIntOp::create(nb, nl, nb.getI8Type(), op.getInputZp().value_or(0)));
-    yieldUnsigned(nb, nl, x);
-  };
-  SmallVector<int64_t> x6 = {PH, PW, C4, Hh, Wh, 4};
-  Value x4 = linalg::GenericOp::create(
-                 cb, loc, TypeRange{RankedTensorType::get(x6, i8)}, ValueRange{},
-                 ValueRange{tensor::EmptyOp::create(cb, loc, x6, i8)},
-                 SmallVector<AffineMap>{cb.getMultiDimIdentityMap(6)},
-                 SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
-                 "", "", bodyX4)
-                 .getResult(0);
-  x4 = tensor::CollapseShapeOp::create(
-      cb, loc, RankedTensorType::get(xTy.getShape(), i8), x4,
-      SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
-  Value xb = bufferization::ToBufferOp::create(cb, loc, xTy, x4, /*read_only=*/true);
+  // regions per conv: 2 threads ran ResNet-18 5% slower.) A kernel of its
+  // own (buildRelayoutBody): as a linalg.generic it was scalar code, ~1.2
+  // cycles a byte, 11% of a 1-thread ResNet-18 call.
+  auto inMem = MemRefType::get(inTy.getShape(), i8);
+  auto x4fn = declareKernel(mb, loc, "qc_dc_x4", {inMem, xTy});
+  x4fn->setAttr("qc.x4_geom",
+                mb.getDenseI64ArrayAttr({C, H, W, sh, sw, pads[0], pads[1], PH, PW, C4,
+                                         Hh, Wh, op.getInputZp().value_or(0)}));
+  Value inb = bufferization::ToBufferOp::create(cb, loc, inMem, op.getInput(),
+                                                /*read_only=*/true);
+  Value xb = memref::AllocOp::create(cb, loc, xTy, cb.getI64IntegerAttr(64));
+  func::CallOp::create(cb, loc, x4fn, ValueRange{inb, xb});
   Value o = memref::AllocOp::create(cb, loc, oTy, cb.getI64IntegerAttr(64));
   func::CallOp::create(cb, loc, fn, ValueRange{xb, o});
   Value r = bufferization::ToTensorOp::create(
@@ -314,5 +288,122 @@ LogicalResult qc::buildDirectConvBody(func::FuncOp fn, bool parallel) {
   for (StringRef a : {"qc.dc_weights", "qc.dc_bias", "qc.dc_requant", "qc.dc_taps",
                       "qc.vnni_out"})
     fn->removeAttr(a);
+  return success();
+}
+
+LogicalResult qc::buildRelayoutBody(func::FuncOp fn, bool parallel) {
+  auto geom = fn->getAttrOfType<DenseI64ArrayAttr>("qc.x4_geom");
+  auto args = fn.getFunctionType().getInputs();
+  if (!geom || geom.size() != 13 || args.size() != 2)
+    return fn.emitError("malformed direct conv relayout kernel declaration");
+  // C, H, W, strides, top and left pads, phases, C4, phase grid, zero point.
+  ArrayRef<int64_t> g = geom.asArrayRef();
+  int64_t C = g[0], H = g[1], W = g[2], sh = g[3], sw = g[4], pt = g[5], pl = g[6];
+  int64_t PH = g[7], PW = g[8], C4 = g[9], Hh = g[10], Wh = g[11], zp = g[12];
+  Location loc = fn.getLoc();
+  Block *entry = fn.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  Value in = entry->getArgument(0), x4 = entry->getArgument(1);
+  Type i8 = b.getI8Type();
+  auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto v64 = VectorType::get({64}, i8);
+  // Each of the 4 channel rows of an X4 row is first copied into a row of
+  // `buf` bordered with the zero point: buf[j][pl + w] = x[4 c4 + j][h][w];
+  // X4 pixel wh of column phase pw is then buf[j][wh sw + pw], 16 pixels at
+  // once a plain load (sw > 1: sw 16 bytes, every sw-th kept).
+  int64_t blocks = ceilDiv(Wh, kLanes);
+  int64_t L = ceilDiv(std::max(blocks * kLanes * sw + sw, pl + W), 64) * 64;
+  auto bufTy = MemRefType::get({4, L}, i8);
+  Value zpv = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(v64, b.getI8IntegerAttr(static_cast<int8_t>(zp))));
+  Value flip = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(VectorType::get({4 * kLanes}, i8), b.getI8IntegerAttr(-128)));
+  SmallVector<int64_t> every;
+  for (int64_t l = 0; l < kLanes; ++l)
+    every.push_back(l * sw);
+  auto loopN = [&](Value lo, Value hi, int64_t step, function_ref<void(Value)> f) {
+    scf::ForOp::create(b, loc, lo, hi, idx(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value i, ValueRange) {
+                         f(i);
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  // X4 row r = ((ph PW + pw) C4 + c4) Hh + hh.
+  auto row = [&](Value r, Value buf) {
+    Value hh = arith::RemUIOp::create(b, loc, r, idx(Hh));
+    Value t = arith::DivUIOp::create(b, loc, r, idx(Hh));
+    Value c4 = arith::RemUIOp::create(b, loc, t, idx(C4));
+    Value phase = arith::DivUIOp::create(b, loc, t, idx(C4));
+    Value ph = arith::DivUIOp::create(b, loc, phase, idx(PW));
+    Value pw = arith::RemUIOp::create(b, loc, phase, idx(PW));
+    // h = hh sh + ph - pt, in [0, H)?
+    Value hp = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, hh, idx(sh)), ph);
+    Value hIn = arith::AndIOp::create(
+        b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, hp, idx(pt)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, hp, idx(pt + H)));
+    Value h = arith::SubIOp::create(b, loc, hp, idx(pt));
+    for (int64_t j = 0; j < 4; ++j) {
+      loopN(idx(0), idx(L), 64, [&](Value k) {
+        vector::StoreOp::create(b, loc, zpv, buf, ValueRange{idx(j), k});
+      });
+      Value c = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, c4, idx(4)),
+                                      idx(j));
+      Value ok = arith::AndIOp::create(
+          b, loc, hIn, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, c, idx(C)));
+      scf::IfOp::create(b, loc, ok, [&](OpBuilder &, Location) {
+        auto piece = [&](Value w, int64_t n) {
+          Value v = loadLanes(b, loc, v64, in, ValueRange{idx(0), c, h, w}, n);
+          storeLanes(b, loc, v, buf,
+                     ValueRange{idx(j), arith::AddIOp::create(b, loc, w, idx(pl))}, n);
+        };
+        int64_t full = W / 64 * 64;
+        if (full)
+          loopN(idx(0), idx(full), 64, [&](Value w) { piece(w, 64); });
+        if (full < W)
+          piece(idx(full), W - full);
+        scf::YieldOp::create(b, loc);
+      });
+    }
+    Value out = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, phase, idx(C4)), c4);
+    Value base = arith::MulIOp::create(b, loc, hh, idx(Wh * 4));
+    auto block = [&](Value wh, int64_t n) {
+      SmallVector<Value> vs;
+      Value col = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, wh, idx(sw)), pw);
+      for (int64_t j = 0; j < 4; ++j) {
+        Value v = vector::LoadOp::create(b, loc, VectorType::get({kLanes * sw}, i8), buf,
+                                         ValueRange{idx(j), col});
+        if (sw > 1)
+          v = vector::ShuffleOp::create(b, loc, v, v, every);
+        vs.push_back(v);
+      }
+      Value v = arith::XOrIOp::create(b, loc, interleaveLanes(b, loc, vs), flip);
+      storeLanes(b, loc, v, x4,
+                 ValueRange{out, arith::AddIOp::create(
+                                     b, loc, base, arith::MulIOp::create(b, loc, wh, idx(4)))},
+                 4 * n);
+    };
+    int64_t full = Wh / kLanes * kLanes;
+    if (full)
+      loopN(idx(0), idx(full), kLanes, [&](Value wh) { block(wh, kLanes); });
+    if (full < Wh)
+      block(idx(full), Wh - full);
+  };
+  int64_t rows = PH * PW * C4 * Hh;
+  if (parallel) {
+    scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{idx(rows)},
+                            ValueRange{idx(1)}, [&](OpBuilder &, Location, ValueRange r) {
+                              Value buf = scratchBuffer(b, loc, bufTy);
+                              row(r[0], buf);
+                              freeScratch(b, loc, buf);
+                            });
+  } else {
+    Value buf = scratchBuffer(b, loc, bufTy);
+    loopN(idx(0), idx(rows), 1, [&](Value r) { row(r, buf); });
+    freeScratch(b, loc, buf);
+  }
+  func::ReturnOp::create(b, loc);
+  fn->removeAttr("qc.x4_geom");
   return success();
 }

@@ -719,6 +719,11 @@ struct VNNIKernelsPass : public qc::impl::QCVNNIKernelsBase<VNNIKernelsPass> {
           return signalPassFailure();
         continue;
       }
+      if (fn->hasAttr("qc.x4_geom") && fn.isExternal()) {
+        if (failed(buildRelayoutBody(fn, parallel)))
+          return signalPassFailure();
+        continue;
+      }
       if (fn->hasAttr("qc.dc_weights") && fn.isExternal()) {
         if (failed(buildDirectConvBody(fn, parallel)))
           return signalPassFailure();

@@ -154,6 +154,11 @@ mlir::FailureOr<mlir::Value> buildDirectConvVNNI(mlir::OpBuilder &b,
                                                  llvm::ArrayRef<int64_t> bias,
                                                  RequantizeOp requant);
 mlir::LogicalResult buildDirectConvBody(mlir::func::FuncOp fn, bool parallel);
+/// The body of the direct conv's input relayout (`qc_dc_x4`, declared with
+/// `qc.x4_geom`): the NCHW input split into stride phases, 4 channels
+/// interleaved per pixel, padded with the zero point and shifted to
+/// unsigned, one X4 row per scf.parallel iteration, 16 pixels per vector.
+mlir::LogicalResult buildRelayoutBody(mlir::func::FuncOp fn, bool parallel);
 
 } // namespace qc
 
