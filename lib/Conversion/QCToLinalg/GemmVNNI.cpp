@@ -83,12 +83,6 @@ void qc::freeScratch(OpBuilder &b, Location loc, Value buf) {
     memref::DeallocOp::create(b, loc, buf);
 }
 
-void qc::yieldUnsigned(OpBuilder &b, Location loc, ValueRange args) {
-  Value flip = arith::ConstantIntOp::create(b, loc, b.getI8Type(), -128);
-  linalg::YieldOp::create(b, loc,
-                          arith::XOrIOp::create(b, loc, args[0], flip).getResult());
-}
-
 Value qc::dpbusd(OpBuilder &b, Location loc, Value acc, Value x, Value w) {
   return LLVM::CallIntrinsicOp::create(
              b, loc, acc.getType(),

@@ -71,10 +71,6 @@ mlir::func::FuncOp declareKernel(mlir::OpBuilder &b, mlir::Location loc,
 /// kernels' padding) take its last.
 llvm::SmallVector<int32_t> requantParams(RequantizeOp requant, int64_t n);
 
-/// A linalg.generic body yielding its int8 input ^ 0x80: x + 128 as the
-/// unsigned byte vpdpbusd multiplies.
-void yieldUnsigned(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange args);
-
 /// acc + the 4-byte dot products of the unsigned bytes `x` and the signed
 /// bytes `w`, per int32 lane: one zmm `vpdpbusd` (16 lanes).
 mlir::Value dpbusd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value acc,
