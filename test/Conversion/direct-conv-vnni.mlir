@@ -19,11 +19,11 @@
 // One pass builds X4 (no tensor.pad), a kernel of its own: geometry C 5, H 4,
 // W 6, strides 1 x 1, pads top 1 and left 1, phases 1 x 1, C4 2, Hh 7, Wh 8,
 // zero point 0.
-// CHECK-DAG: func.func private @qc_dc_x4(memref<1x5x4x6xi8>, memref<2x224xi8>) attributes {qc.x4_geom = array<i64: 5, 4, 6, 1, 1, 1, 1, 1, 1, 2, 7, 8, 0>}
+// CHECK-DAG: func.func private @qc_dc_x4(memref<1x5x4x6xi8, strided<[?, ?, ?, 1], offset: ?>>, memref<2x224xi8>) attributes {qc.x4_geom = array<i64: 5, 4, 6, 1, 1, 1, 1, 1, 1, 2, 7, 8, 0>}
 // CHECK-LABEL: func.func @dc
 // CHECK-NOT: tensor.pad
 // CHECK-NOT: linalg.generic
-// CHECK: %[[IN:.*]] = bufferization.to_buffer %arg0 read_only : tensor<1x5x4x6xi8> to memref<1x5x4x6xi8>
+// CHECK: %[[IN:.*]] = bufferization.to_buffer %arg0 read_only : tensor<1x5x4x6xi8> to memref<1x5x4x6xi8, strided<[?, ?, ?, 1], offset: ?>>
 // CHECK: %[[X4:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x224xi8>
 // CHECK: call @qc_dc_x4(%[[IN]], %[[X4]])
 // CHECK: call @qc_dc_conv(%[[X4]],
@@ -45,7 +45,7 @@
 // a buffer (on the stack) bordered with the zero point, then 16 pixels of
 // the 4 rows interleaved to [16][4] bytes, ^ 0x80; Wh = 8: a masked store
 // of 32 bytes.
-// BODY-LABEL: func.func private @qc_dc_x4(%arg0: memref<1x5x4x6xi8>, %arg1: memref<2x224xi8>)
+// BODY-LABEL: func.func private @qc_dc_x4(%arg0: memref<1x5x4x6xi8, strided<[?, ?, ?, 1], offset: ?>>, %arg1: memref<2x224xi8>)
 // BODY: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<4x64xi8>
 // BODY: scf.for %{{.*}} = %c0 to %c14 step %c1
 // BODY: vector.store %{{.*}}, %[[BUF]]
@@ -91,7 +91,7 @@ func.func @dc(%x: tensor<1x5x4x6xi8>) -> tensor<1x2x4x6xi8> {
 // CHECK-SAME: (memref<4x{{[0-9]+}}xi8>, memref<8x32xi32>)
 // CHECK-SAME: qc.dc_taps = array<i64: 0, 0, 1, 0, 0, 4, 0, 20, 1, 20, 0, 24>
 // The relayout: 2 x 2 phases, pads top 1 and left 0, C4 1, Wh 5.
-// CHECK: func.func private @qc_dc_x4(memref<1x3x7x9xi8>, memref<4x{{[0-9]+}}xi8>) attributes {qc.x4_geom = array<i64: 3, 7, 9, 2, 2, 1, 0, 2, 2, 1, {{[0-9]+}}, 5, 0>}
+// CHECK: func.func private @qc_dc_x4(memref<1x3x7x9xi8, strided<[?, ?, ?, 1], offset: ?>>, memref<4x{{[0-9]+}}xi8>) attributes {qc.x4_geom = array<i64: 3, 7, 9, 2, 2, 1, 0, 2, 2, 1, {{[0-9]+}}, 5, 0>}
 // CHECK-LABEL: func.func @dc_strided
 // CHECK: call @qc_dc_x4
 // CHECK: call @qc_dc_conv

@@ -222,7 +222,11 @@ FailureOr<Value> qc::buildDirectConvVNNI(OpBuilder &cb, Conv2DOp op,
   // regions per conv: 2 threads ran ResNet-18 5% slower.) A kernel of its
   // own (buildRelayoutBody): as a linalg.generic it was scalar code, ~1.2
   // cycles a byte, 11% of a 1-thread ResNet-18 call.
-  auto inMem = MemRefType::get(inTy.getShape(), i8);
+  // The input as it is in memory, strides included: a producing conv's
+  // padded rows are read in place, not first compacted by a copy.
+  int64_t dyn = ShapedType::kDynamic;
+  auto inMem = MemRefType::get(
+      inTy.getShape(), i8, StridedLayoutAttr::get(mb.getContext(), dyn, {dyn, dyn, dyn, 1}));
   auto x4fn = declareKernel(mb, loc, "qc_dc_x4", {inMem, xTy});
   x4fn->setAttr("qc.x4_geom",
                 mb.getDenseI64ArrayAttr({C, H, W, sh, sw, pads[0], pads[1], PH, PW, C4,
