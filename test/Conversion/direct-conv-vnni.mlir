@@ -15,11 +15,13 @@
 // Tap (kh, kw) reads pixel q + 8 kh + kw: 4 bytes per pixel.
 // CHECK-DAG: memref.global "private" constant @qc_dc_weights : memref<1x576xi8> = dense<"0x01020304FFFEFDFC000000000000000000000000000000000000000000000000
 // CHECK-DAG: memref.global "private" constant @qc_dc_bias : memref<8xi32> = dense<[-17181, 17179, 0, 0, 0, 0, 0, 0]>
-// CHECK-DAG: func.func private @qc_dc_conv(memref<2x224xi8>, memref<8x32xi8>) attributes {{{.*}}qc.dc_taps = array<i64: 0, 0, 0, 4, 0, 8, 0, 32, 0, 36, 0, 40, 0, 64, 0, 68, 0, 72>
+// Small weights and more than 4 input channels: threads split the conv
+// and its relayout by rows (qc.dc_rows, qc.x4_rows).
+// CHECK-DAG: func.func private @qc_dc_conv(memref<2x224xi8>, memref<8x32xi8>) attributes {{{.*}}qc.dc_rows, qc.dc_taps = array<i64: 0, 0, 0, 4, 0, 8, 0, 32, 0, 36, 0, 40, 0, 64, 0, 68, 0, 72>
 // One pass builds X4 (no tensor.pad), a kernel of its own: geometry C 5, H 4,
 // W 6, strides 1 x 1, pads top 1 and left 1, phases 1 x 1, C4 2, Hh 7, Wh 8,
 // zero point 0.
-// CHECK-DAG: func.func private @qc_dc_x4(memref<1x5x4x6xi8, strided<[?, ?, ?, 1], offset: ?>>, memref<2x224xi8>) attributes {qc.x4_geom = array<i64: 5, 4, 6, 1, 1, 1, 1, 1, 1, 2, 7, 8, 0>}
+// CHECK-DAG: func.func private @qc_dc_x4(memref<1x5x4x6xi8, strided<[?, ?, ?, 1], offset: ?>>, memref<2x224xi8>) attributes {qc.x4_geom = array<i64: 5, 4, 6, 1, 1, 1, 1, 1, 1, 2, 7, 8, 0>, qc.x4_rows}
 // CHECK-LABEL: func.func @dc
 // CHECK-NOT: tensor.pad
 // CHECK-NOT: linalg.generic
@@ -41,13 +43,14 @@
 // BODY-COUNT-2: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // BODY: arith.shrsi %{{.*}} : vector<8xi64>
 // BODY: vector.store %{{.*}} : memref<8x32xi8>, vector<16xi8>
-// The relayout: per X4 row (c4, hh) each of its 4 channel rows copied into
+// The relayout: per X4 row (c4 in 2, hh in 7) each of its 4 channel rows copied into
 // a buffer (on the stack) bordered with the zero point, then 16 pixels of
 // the 4 rows interleaved to [16][4] bytes, ^ 0x80; Wh = 8: a masked store
 // of 32 bytes.
 // BODY-LABEL: func.func private @qc_dc_x4(%arg0: memref<1x5x4x6xi8, strided<[?, ?, ?, 1], offset: ?>>, %arg1: memref<2x224xi8>)
 // BODY: %[[BUF:.*]] = memref.alloca() {alignment = 64 : i64} : memref<4x64xi8>
-// BODY: scf.for %{{.*}} = %c0 to %c14 step %c1
+// BODY: scf.for %{{.*}} = %c0 to %c2 step %c1
+// BODY: scf.for %{{.*}} = %{{.*}} to %c7 step
 // BODY: vector.store %{{.*}}, %[[BUF]]
 // BODY: scf.if
 // BODY: vector.maskedload %arg0
@@ -57,13 +60,21 @@
 // BODY: arith.xori
 // BODY: vector.maskedstore %arg1
 // BODY-LABEL: func.func @dc
+// Threads: the conv over blocks of pixel groups (here one), each block
+// channel block by channel block, a guard for the last block's end; the
+// relayout over (2 blocks of rows, C4), a block's rows in turn.
 // PAR-LABEL: func.func private @qc_dc_conv
-// PAR: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %{{.*}}) step
-// PAR-NEXT: arith.constant
+// PAR: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step
+// PAR: arith.muli
+// PAR: scf.for
+// PAR: scf.for
+// PAR: scf.if
 // PAR-NOT: scf.parallel
 // PAR-LABEL: func.func private @qc_dc_x4
-// PAR: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c14) step
+// PAR: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%c2, %c2_{{.*}}) step
 // PAR-NEXT: memref.alloca
+// PAR: arith.muli
+// PAR: scf.for %{{.*}} = %{{.*}} to %c4
 // PAR-NOT: scf.parallel
 // PAR-LABEL: func.func @dc
 // AArch64 keeps im2col and the sdot gemm kernel.
@@ -96,6 +107,17 @@ func.func @dc(%x: tensor<1x5x4x6xi8>) -> tensor<1x2x4x6xi8> {
 // CHECK: call @qc_dc_x4
 // CHECK: call @qc_dc_conv
 // CHECK: tensor<2x4x5xi32> to tensor<2x4x4xi32>
+// One channel group (C4 1, a model's input, shared out by channels before):
+// threads split the conv by (channel block, pixel group) and the relayout
+// by its (phase and channel group, row).
+// PAR-LABEL: func.func private @qc_dc_conv
+// PAR: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %c32{{.*}}) step
+// PAR-NOT: scf.parallel
+// PAR-LABEL: func.func private @qc_dc_x4
+// PAR: scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%c4, %c8) step
+// PAR-NEXT: memref.alloca
+// PAR-NOT: scf.parallel
+// PAR-LABEL: func.func @dc_strided
 func.func @dc_strided(%x: tensor<1x3x7x9xi8>) -> tensor<1x2x4x4xi32> {
   %w = arith.constant dense<1> : tensor<2x3x2x3xi8>
   %b = arith.constant dense<0> : tensor<2xi32>

@@ -43,6 +43,11 @@ using namespace qc;
 
 namespace {
 constexpr int64_t kLanes = 16, kMR = 8, kNV = 2;
+// Largest packed weights (bytes) for which threads split a conv by rows:
+// each core then reads all of them, so they should fit half its L2.
+constexpr int64_t kRowSplitMaxWeights = 512 * 1024;
+// Blocks of rows the relayout's threads share, of pixel groups the conv's.
+constexpr int64_t kRowBlocks = 2, kPixelBlocks = 16;
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -57,6 +62,16 @@ struct DirectConv {
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   VectorType vec(int64_t n, Type t) { return VectorType::get({n}, t); }
   Value add(Value a, int64_t v) { return arith::AddIOp::create(b, loc, a, idx(v)); }
+
+  /// for i in [0, n): f(i), with static bounds (qc-parallel-loops counts
+  /// the work).
+  void forN(int64_t n, function_ref<void(Value)> f) {
+    scf::ForOp::create(b, loc, idx(0), idx(n), idx(1), ValueRange{},
+                       [&](OpBuilder &, Location, Value i, ValueRange) {
+                         f(i);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
 
   /// Output channels [fb MR, fb MR + MR) x pixels [q, q + 16 NV).
   void tile(Value fb, Value q) {
@@ -110,17 +125,44 @@ struct DirectConv {
     }
   }
 
-  /// Every tile; an scf.parallel over (channel block, pixel group) with
-  /// `parallel` (qc-parallel-loops keeps the dims worth sharing out).
-  void body(int64_t FB, int64_t groups, bool parallel) {
+  /// Every tile; with `parallel` an scf.parallel (qc-parallel-loops keeps
+  /// the dims worth sharing out) over (pixel group, channel block), so that
+  /// threads split the image by rows like the relayout before them and each
+  /// reads the X4 rows it wrote (a line the other core holds costs ~0.4 us
+  /// here) -- unless the weights are too large for every core to keep them
+  /// all, then over (channel block, pixel group).
+  void body(int64_t FB, int64_t groups, bool parallel, bool rows) {
     int64_t step = kNV * kLanes;
     if (parallel) {
-      scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0)},
-                              ValueRange{idx(FB), idx(groups * step)},
-                              ValueRange{idx(1), idx(step)},
-                              [&](OpBuilder &, Location, ValueRange iv) {
-                                tile(iv[0], iv[1]);
-                              });
+      if (!rows) {
+        scf::ParallelOp::create(b, loc, ValueRange{idx(0), idx(0)},
+                                ValueRange{idx(FB), idx(groups * step)},
+                                ValueRange{idx(1), idx(step)},
+                                [&](OpBuilder &, Location, ValueRange iv) {
+                                  tile(iv[0], iv[1]);
+                                });
+        return;
+      }
+      // Blocks of pixel groups; in a block, channel block by channel block
+      // (each block's weights stay in L1 over its groups).
+      int64_t GB = ceilDiv(groups, kPixelBlocks), NQ = ceilDiv(groups, GB);
+      scf::ParallelOp::create(
+          b, loc, ValueRange{idx(0)}, ValueRange{idx(NQ)}, ValueRange{idx(1)},
+          [&](OpBuilder &, Location, ValueRange iv) {
+            Value g0 = arith::MulIOp::create(b, loc, iv[0], idx(GB));
+            forN(FB, [&](Value fb) {
+              forN(GB, [&](Value i) {
+                Value g = arith::AddIOp::create(b, loc, g0, i);
+                scf::IfOp::create(
+                    b, loc,
+                    arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, g, idx(groups)),
+                    [&](OpBuilder &, Location) {
+                      tile(fb, arith::MulIOp::create(b, loc, g, idx(step)));
+                      scf::YieldOp::create(b, loc);
+                    });
+              });
+            });
+          });
       return;
     }
     scf::ForOp::create(
@@ -206,6 +248,12 @@ FailureOr<Value> qc::buildDirectConvVNNI(OpBuilder &cb, Conv2DOp op,
   fn->setAttr("qc.dc_weights", FlatSymbolRefAttr::get(wg.getSymNameAttr()));
   fn->setAttr("qc.dc_bias", FlatSymbolRefAttr::get(bg.getSymNameAttr()));
   fn->setAttr("qc.dc_taps", mb.getDenseI64ArrayAttr(taps));
+  // Threads split this conv and its relayout by rows, unless the weights
+  // are too large for each core to read them all (or the conv reads the
+  // model's input, C4 1, which the loop before it shares out by channels).
+  bool rows = C4 > 1 && FB * C4 * T * kMR * 4 <= kRowSplitMaxWeights;
+  if (rows)
+    fn->setAttr("qc.dc_rows", mb.getUnitAttr());
   if (requant) {
     auto rg = kernelGlobal(mb, loc, "qc_dc_requant", {2, FB * kMR},
                            requantParams(requant, FB * kMR));
@@ -228,6 +276,8 @@ FailureOr<Value> qc::buildDirectConvVNNI(OpBuilder &cb, Conv2DOp op,
   auto inMem = MemRefType::get(
       inTy.getShape(), i8, StridedLayoutAttr::get(mb.getContext(), dyn, {dyn, dyn, dyn, 1}));
   auto x4fn = declareKernel(mb, loc, "qc_dc_x4", {inMem, xTy});
+  if (rows)
+    x4fn->setAttr("qc.x4_rows", mb.getUnitAttr());
   x4fn->setAttr("qc.x4_geom",
                 mb.getDenseI64ArrayAttr({C, H, W, sh, sw, pads[0], pads[1], PH, PW, C4,
                                          Hh, Wh, op.getInputZp().value_or(0)}));
@@ -286,10 +336,11 @@ LogicalResult qc::buildDirectConvBody(func::FuncOp fn, bool parallel) {
     k.lo = outp[1];
     k.hi = outp[2];
   }
-  k.body(wg.getType().getDimSize(0), oTy.getDimSize(1) / (kNV * kLanes), parallel);
+  k.body(wg.getType().getDimSize(0), oTy.getDimSize(1) / (kNV * kLanes), parallel,
+         fn->hasAttr("qc.dc_rows"));
   func::ReturnOp::create(b, loc);
   for (StringRef a : {"qc.dc_weights", "qc.dc_bias", "qc.dc_requant", "qc.dc_taps",
-                      "qc.vnni_out"})
+                      "qc.vnni_out", "qc.dc_rows"})
     fn->removeAttr(a);
   return success();
 }
@@ -332,9 +383,7 @@ LogicalResult qc::buildRelayoutBody(func::FuncOp fn, bool parallel) {
                        });
   };
   // X4 row r = ((ph PW + pw) C4 + c4) Hh + hh.
-  auto row = [&](Value r, Value buf) {
-    Value hh = arith::RemUIOp::create(b, loc, r, idx(Hh));
-    Value t = arith::DivUIOp::create(b, loc, r, idx(Hh));
+  auto row = [&](Value hh, Value t, Value buf) {
     Value c4 = arith::RemUIOp::create(b, loc, t, idx(C4));
     Value phase = arith::DivUIOp::create(b, loc, t, idx(C4));
     Value ph = arith::DivUIOp::create(b, loc, phase, idx(PW));
@@ -393,20 +442,46 @@ LogicalResult qc::buildRelayoutBody(func::FuncOp fn, bool parallel) {
     if (full < Wh)
       block(idx(full), Wh - full);
   };
-  int64_t rows = PH * PW * C4 * Hh;
-  if (parallel) {
-    scf::ParallelOp::create(b, loc, ValueRange{idx(0)}, ValueRange{idx(rows)},
-                            ValueRange{idx(1)}, [&](OpBuilder &, Location, ValueRange r) {
-                              Value buf = scratchBuffer(b, loc, bufTy);
-                              row(r[0], buf);
-                              freeScratch(b, loc, buf);
-                            });
+  // Threads split the rows hh into blocks (the convs split their output by
+  // rows too, so a thread mostly writes the X4 rows it reads next); within a
+  // block, channel by channel, so the input is read in few streams.
+  int64_t T = PH * PW * C4;
+  if (parallel && fn->hasAttr("qc.x4_rows")) {
+    int64_t HB = ceilDiv(Hh, kRowBlocks), NB = ceilDiv(Hh, HB);
+    scf::ParallelOp::create(
+        b, loc, ValueRange{idx(0), idx(0)}, ValueRange{idx(NB), idx(T)},
+        ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange iv) {
+          Value buf = scratchBuffer(b, loc, bufTy);
+          Value h0 = arith::MulIOp::create(b, loc, iv[0], idx(HB));
+          // Static bounds: qc-parallel-loops counts the work.
+          loopN(idx(0), idx(HB), 1, [&](Value i) {
+            Value hh = arith::AddIOp::create(b, loc, h0, i);
+            scf::IfOp::create(
+                b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, hh, idx(Hh)),
+                [&](OpBuilder &, Location) {
+                  row(hh, iv[1], buf);
+                  scf::YieldOp::create(b, loc);
+                });
+          });
+          freeScratch(b, loc, buf);
+        });
+  } else if (parallel) {
+    scf::ParallelOp::create(
+        b, loc, ValueRange{idx(0), idx(0)}, ValueRange{idx(T), idx(Hh)},
+        ValueRange{idx(1), idx(1)}, [&](OpBuilder &, Location, ValueRange iv) {
+          Value buf = scratchBuffer(b, loc, bufTy);
+          row(iv[1], iv[0], buf);
+          freeScratch(b, loc, buf);
+        });
   } else {
     Value buf = scratchBuffer(b, loc, bufTy);
-    loopN(idx(0), idx(rows), 1, [&](Value r) { row(r, buf); });
+    loopN(idx(0), idx(T), 1, [&](Value t) {
+      loopN(idx(0), idx(Hh), 1, [&](Value hh) { row(hh, t, buf); });
+    });
     freeScratch(b, loc, buf);
   }
   func::ReturnOp::create(b, loc);
   fn->removeAttr("qc.x4_geom");
+  fn->removeAttr("qc.x4_rows");
   return success();
 }
