@@ -126,11 +126,10 @@ struct DirectConv {
   }
 
   /// Every tile; with `parallel` an scf.parallel (qc-parallel-loops keeps
-  /// the dims worth sharing out) over (pixel group, channel block), so that
-  /// threads split the image by rows like the relayout before them and each
-  /// reads the X4 rows it wrote (a line the other core holds costs ~0.4 us
-  /// here) -- unless the weights are too large for every core to keep them
-  /// all, then over (channel block, pixel group).
+  /// the dims worth sharing out): with `rows`, over blocks of pixel groups,
+  /// so that threads split the image by rows like the relayout before them
+  /// and each reads the X4 rows it wrote (a line the other core holds costs
+  /// ~0.4 us on the dev host); else over (channel block, pixel group).
   void body(int64_t FB, int64_t groups, bool parallel, bool rows) {
     int64_t step = kNV * kLanes;
     if (parallel) {
